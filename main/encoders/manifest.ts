@@ -1,0 +1,86 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { z } from 'zod';
+import { SaegimError } from '../errors.js';
+
+/**
+ * `encoder.json`: how to run a model folder. The folder holds `model.onnx` (+ external data),
+ * `tokenizer.json` and this file.
+ */
+export const EncoderManifestSchema = z.object({
+  name: z.string().min(1),
+  /** `bert` feeds input_ids/attention_mask[/token_type_ids]; `decoder` adds position_ids (Qwen2/Dream/LLaDA). */
+  architecture: z.enum(['bert', 'decoder']).default('bert'),
+  inputs: z
+    .object({
+      inputIds: z.string().default('input_ids'),
+      attentionMask: z.string().default('attention_mask'),
+      tokenTypeIds: z.string().nullable().default(null),
+      positionIds: z.string().nullable().default(null),
+    })
+    .default({ inputIds: 'input_ids', attentionMask: 'attention_mask', tokenTypeIds: null, positionIds: null }),
+  /** Name of the `[batch, length, hidden]` output holding the last hidden layer. */
+  output: z.string().default('last_hidden_state'),
+  hiddenSize: z.number().int().positive(),
+  maxLength: z.number().int().positive().default(512),
+  queryPrefix: z.string().default(''),
+  documentPrefix: z.string().default(''),
+  /** L2-normalise every token vector so that dot products are cosines. */
+  normalize: z.boolean().default(true),
+  /**
+   * Optional linear map applied after the model: `projection.json` style matrix `[hiddenSize, dim]`,
+   * stored as a little-endian float32 file next to the model.
+   */
+  projection: z
+    .object({ file: z.string(), dim: z.number().int().positive() })
+    .nullable()
+    .default(null),
+  /** Token used to pad queries for query augmentation (ColBERT style); null disables it. */
+  maskToken: z.string().nullable().default(null),
+  /** Pad queries with mask tokens up to this many tokens (0 = no augmentation). */
+  queryAugmentLength: z.number().int().nonnegative().default(0),
+  padTokenId: z.number().int().nonnegative().default(0),
+  /** Whether the tokenizer's post-processor should add special tokens ([CLS]/[SEP], BOS…). */
+  addSpecialTokens: z.boolean().default(true),
+  /** Special tokens whose vectors are dropped before scoring (e.g. [CLS], [SEP], <|endoftext|>). */
+  dropTokens: z.array(z.string()).default([]),
+});
+
+export type EncoderManifest = z.infer<typeof EncoderManifestSchema>;
+
+export const MODEL_FILES = {
+  model: 'model.onnx',
+  tokenizer: 'tokenizer.json',
+  manifest: 'encoder.json',
+} as const;
+
+/** Width of the vectors the store keeps: the projection's when there is one. */
+export function outputDim(manifest: EncoderManifest): number {
+  return manifest.projection?.dim ?? manifest.hiddenSize;
+}
+
+export function readManifest(dir: string): EncoderManifest {
+  const folder = resolve(dir);
+  for (const file of Object.values(MODEL_FILES)) {
+    if (!existsSync(join(folder, file))) {
+      throw new SaegimError('model-missing', `${join(folder, file)}: missing (a model folder needs ${Object.values(MODEL_FILES).join(', ')})`);
+    }
+  }
+  const path = join(folder, MODEL_FILES.manifest);
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (err) {
+    throw new SaegimError('model-invalid', `${path}: not valid JSON (${(err as Error).message})`);
+  }
+  const parsed = EncoderManifestSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new SaegimError('model-invalid', `${path}: field "${issue.path.join('.') || '(root)'}": ${issue.message}`);
+  }
+  const manifest = parsed.data;
+  if (manifest.projection && !existsSync(join(folder, manifest.projection.file))) {
+    throw new SaegimError('model-missing', `${join(folder, manifest.projection.file)}: projection file named in encoder.json is missing`);
+  }
+  return manifest;
+}
