@@ -78,6 +78,8 @@ export interface IndexRequest {
   model?: string;
   precision?: VectorPrecision;
   batchSize?: number;
+  /** Drop existing vectors first (needed to switch a collection to another model). */
+  rebuild?: boolean;
 }
 
 export interface IndexReport {
@@ -178,8 +180,9 @@ export interface EvaluateRequest {
   methods?: SearchMethod[];
   k?: number;
   split?: string;
-  /** Compare every method against this one with a paired randomization test. */
+  /** Compare every method against this one with a paired randomization test (default bm25). */
   baseline?: SearchMethod;
+  skipPunctuation?: boolean;
 }
 
 export interface PerQueryMetrics {
@@ -234,6 +237,15 @@ export interface EngineInfo {
   modelProblem: string | null;
   executionProviders: ExecutionProvider[];
   activeExecutionProvider: ExecutionProvider;
+  /** First-run work (importing and indexing the bundled demo corpus), while it runs and after. */
+  bootstrap: BootstrapState | null;
+}
+
+export interface BootstrapState {
+  state: 'running' | 'done' | 'failed';
+  collection: string;
+  progress: Progress | null;
+  error?: string;
 }
 
 /**

@@ -1,0 +1,290 @@
+import { createHash } from 'node:crypto';
+import { closeSync, openSync, readFileSync, readSync, readdirSync, statSync } from 'node:fs';
+import { basename, join, resolve } from 'node:path';
+import * as ort from 'onnxruntime-node';
+import type { OperationControl } from '../api.js';
+import { SaegimError, throwIfAborted } from '../errors.js';
+import type { EncodedText, ExecutionProvider, TokenSpans } from '../types.js';
+import { MODEL_FILES, outputDim, readManifest, type EncoderManifest } from './manifest.js';
+import { availableExecutionProviders, sessionProviders } from './providers.js';
+import { TextTokenizer } from './tokenizer.js';
+
+export interface EncoderOptions {
+  executionProvider?: ExecutionProvider;
+  threads?: number;
+}
+
+/** Upper bound on padded tokens per onnxruntime call: keeps activations small on a laptop. */
+const TOKENS_PER_BATCH = 4096;
+
+/**
+ * Turns text into per-token vectors with an ONNX model folder: the last hidden layer of a bidirectional
+ * encoder (for a diffusion LM, the denoiser at t = 0 with nothing masked), optionally projected and
+ * L2-normalised so dot products are cosines, as MaxSim expects.
+ */
+export class TokenEncoder {
+  private constructor(
+    readonly dir: string,
+    readonly manifest: EncoderManifest,
+    readonly fingerprint: string,
+    readonly executionProvider: ExecutionProvider,
+    private readonly session: ort.InferenceSession,
+    private readonly tokenizer: TextTokenizer,
+    private readonly projection: Float32Array | null,
+    private readonly dropIds: Set<number>,
+    private readonly maskId: number | null,
+  ) {}
+
+  get dim(): number {
+    return outputDim(this.manifest);
+  }
+
+  get name(): string {
+    return this.manifest.name;
+  }
+
+  static async load(dir: string, opts: EncoderOptions = {}): Promise<TokenEncoder> {
+    const folder = resolve(dir);
+    const manifest = readManifest(folder);
+    const tokenizer = TextTokenizer.load(join(folder, MODEL_FILES.tokenizer), manifest.maxLength);
+    const wanted = opts.executionProvider ?? 'cpu';
+    if (wanted === 'cuda' && !availableExecutionProviders().includes('cuda')) {
+      throw new SaegimError('bad-input', 'CUDA execution provider is not installed: run `npm run cuda` (needs an NVIDIA GPU with CUDA 12)');
+    }
+    let session: ort.InferenceSession;
+    try {
+      session = await ort.InferenceSession.create(join(folder, MODEL_FILES.model), {
+        executionProviders: sessionProviders(wanted),
+        intraOpNumThreads: opts.threads && opts.threads > 0 ? opts.threads : undefined,
+        graphOptimizationLevel: 'all',
+      });
+    } catch (err) {
+      throw new SaegimError('model-invalid', `${join(folder, MODEL_FILES.model)}: onnxruntime cannot load it (${(err as Error).message})`);
+    }
+    checkGraphNames(folder, manifest, session);
+    const projection = manifest.projection ? readProjection(folder, manifest) : null;
+    const dropIds = new Set<number>();
+    for (const token of manifest.dropTokens) {
+      const id = tokenizer.tokenId(token);
+      if (id !== null) dropIds.add(id);
+    }
+    const maskId = manifest.maskToken ? tokenizer.tokenId(manifest.maskToken) : null;
+    if (manifest.maskToken && manifest.queryAugmentLength > 0 && maskId === null) {
+      throw new SaegimError('model-invalid', `${join(folder, MODEL_FILES.manifest)}: field "maskToken": ${manifest.maskToken} is not in tokenizer.json`);
+    }
+    const encoder = new TokenEncoder(folder, manifest, fingerprintModel(folder), wanted, session, tokenizer, projection, dropIds, maskId);
+    await encoder.probe();
+    return encoder;
+  }
+
+  async close(): Promise<void> {
+    await this.session.release();
+  }
+
+  async tokenize(text: string, kind: 'query' | 'document'): Promise<TokenSpans> {
+    const prefix = kind === 'query' ? this.manifest.queryPrefix : this.manifest.documentPrefix;
+    const spans = await this.tokenizer.encode(text, { prefix, addSpecialTokens: this.manifest.addSpecialTokens });
+    if (kind === 'query' && this.maskId !== null && spans.ids.length < this.manifest.queryAugmentLength) {
+      // ColBERT-style query augmentation: extra [MASK] tokens the encoder fills with soft query terms.
+      while (spans.ids.length < this.manifest.queryAugmentLength) {
+        spans.ids.push(this.maskId);
+        spans.tokens.push(this.manifest.maskToken!);
+        spans.offsets.push([text.length, text.length]);
+      }
+    }
+    return spans;
+  }
+
+  async encodeQuery(text: string): Promise<EncodedText> {
+    const [encoded] = await this.encodeTexts([text], 'query');
+    return encoded!;
+  }
+
+  encodeQueries(texts: string[], ctl?: OperationControl): Promise<EncodedText[]> {
+    return this.encodeTexts(texts, 'query', ctl);
+  }
+
+  encodeDocuments(texts: string[], ctl?: OperationControl): Promise<EncodedText[]> {
+    return this.encodeTexts(texts, 'document', ctl);
+  }
+
+  /**
+   * Length-bucketed batching: texts are sorted by token count so each batch pads to nearly its own
+   * length, then results are put back in input order.
+   */
+  async encodeTexts(texts: string[], kind: 'query' | 'document', ctl?: OperationControl): Promise<EncodedText[]> {
+    const spans = await Promise.all(texts.map((t) => this.tokenize(t, kind)));
+    const order = spans.map((_, i) => i).sort((a, b) => spans[a]!.ids.length - spans[b]!.ids.length);
+    const results = new Array<EncodedText>(texts.length);
+    let done = 0;
+    for (let start = 0; start < order.length; ) {
+      throwIfAborted(ctl?.signal, 'encoding');
+      const longest = Math.max(1, spans[order[Math.min(order.length - 1, start)]!]!.ids.length);
+      let end = start + 1;
+      while (end < order.length && (end - start + 1) * Math.max(longest, spans[order[end]!]!.ids.length) <= TOKENS_PER_BATCH) end++;
+      const batch = order.slice(start, end);
+      const outputs = await this.run(batch.map((i) => spans[i]!.ids));
+      batch.forEach((textIndex, row) => {
+        results[textIndex] = this.keepContentTokens(spans[textIndex]!, outputs, row);
+      });
+      done += batch.length;
+      ctl?.onProgress?.({ phase: 'encoding', done, total: texts.length });
+      start = end;
+    }
+    return results;
+  }
+
+  private async run(batch: number[][]): Promise<{ data: Float32Array; length: number; hidden: number }> {
+    const length = Math.max(1, ...batch.map((ids) => ids.length));
+    const size = batch.length * length;
+    const ids = new BigInt64Array(size).fill(BigInt(this.manifest.padTokenId));
+    const mask = new BigInt64Array(size);
+    batch.forEach((row, b) => {
+      for (let j = 0; j < row.length; j++) {
+        ids[b * length + j] = BigInt(row[j]!);
+        mask[b * length + j] = 1n;
+      }
+    });
+    const dims = [batch.length, length];
+    const feeds: Record<string, ort.Tensor> = {
+      [this.manifest.inputs.inputIds]: new ort.Tensor('int64', ids, dims),
+      [this.manifest.inputs.attentionMask]: new ort.Tensor('int64', mask, dims),
+    };
+    if (this.manifest.inputs.tokenTypeIds) {
+      feeds[this.manifest.inputs.tokenTypeIds] = new ort.Tensor('int64', new BigInt64Array(size), dims);
+    }
+    if (this.manifest.inputs.positionIds) {
+      const positions = new BigInt64Array(size);
+      for (let b = 0; b < batch.length; b++) for (let j = 0; j < length; j++) positions[b * length + j] = BigInt(j);
+      feeds[this.manifest.inputs.positionIds] = new ort.Tensor('int64', positions, dims);
+    }
+    let out: ort.InferenceSession.OnnxValueMapType;
+    try {
+      out = await this.session.run(feeds, [this.manifest.output]);
+    } catch (err) {
+      const message = (err as Error).message;
+      if (/index|out of (range|bounds)|gather/i.test(message)) {
+        throw new SaegimError('model-invalid', `${this.dir}: tokenizer.json does not fit model.onnx — a token id is outside the model's vocabulary (${message})`);
+      }
+      throw new SaegimError('internal', `${this.dir}: onnxruntime failed (${message})`);
+    }
+    const tensor = out[this.manifest.output]!;
+    const hidden = tensor.dims[2] ?? 0;
+    const data = tensor.type === 'float32' ? (tensor.data as Float32Array) : Float32Array.from(tensor.data as ArrayLike<number>);
+    return { data, length, hidden };
+  }
+
+  private keepContentTokens(spans: TokenSpans, out: { data: Float32Array; length: number; hidden: number }, row: number): EncodedText {
+    const keep: number[] = [];
+    for (let j = 0; j < spans.ids.length; j++) {
+      if (this.dropIds.has(spans.ids[j]!) || spans.offsets[j]![0] < 0) continue;
+      keep.push(j);
+    }
+    const dim = this.dim;
+    const vectors = new Float32Array(keep.length * dim);
+    const hidden = out.hidden;
+    keep.forEach((j, k) => {
+      const base = (row * out.length + j) * hidden;
+      const src = out.data.subarray(base, base + hidden);
+      const dst = vectors.subarray(k * dim, (k + 1) * dim);
+      if (this.projection) project(src, this.projection, dst);
+      else dst.set(src);
+      if (this.manifest.normalize) normalizeInPlace(dst);
+    });
+    return {
+      tokens: keep.map((j) => spans.tokens[j]!),
+      offsets: keep.map((j) => spans.offsets[j]!),
+      ids: keep.map((j) => spans.ids[j]!),
+      vectors: { length: keep.length, dim, data: vectors },
+    };
+  }
+
+  /** One forward pass at load time turns a wrong width or a tokenizer/model mismatch into a clear error now. */
+  private async probe(): Promise<void> {
+    const largestId = this.tokenizer.vocabSize - 1;
+    const out = await this.run([[largestId, 0]]);
+    if (out.hidden !== this.manifest.hiddenSize) {
+      throw new SaegimError(
+        'model-invalid',
+        `${join(this.dir, MODEL_FILES.manifest)}: field "hiddenSize" says ${this.manifest.hiddenSize} but ${this.manifest.output} is ${out.hidden} wide`,
+      );
+    }
+  }
+}
+
+function checkGraphNames(folder: string, manifest: EncoderManifest, session: ort.InferenceSession): void {
+  const wantedInputs = [manifest.inputs.inputIds, manifest.inputs.attentionMask, manifest.inputs.tokenTypeIds, manifest.inputs.positionIds].filter(
+    (n): n is string => n !== null,
+  );
+  for (const name of wantedInputs) {
+    if (!session.inputNames.includes(name)) {
+      throw new SaegimError('model-invalid', `${join(folder, MODEL_FILES.model)}: has no input "${name}" named in encoder.json (inputs: ${session.inputNames.join(', ')})`);
+    }
+  }
+  const unfed = session.inputNames.filter((n) => !wantedInputs.includes(n));
+  if (unfed.length > 0) {
+    throw new SaegimError('model-invalid', `${join(folder, MODEL_FILES.model)}: inputs ${unfed.join(', ')} are not described in encoder.json "inputs"`);
+  }
+  if (!session.outputNames.includes(manifest.output)) {
+    throw new SaegimError('model-invalid', `${join(folder, MODEL_FILES.model)}: has no output "${manifest.output}" (outputs: ${session.outputNames.join(', ')})`);
+  }
+}
+
+function readProjection(folder: string, manifest: EncoderManifest): Float32Array {
+  const { file, dim } = manifest.projection!;
+  const bytes = readFileSync(join(folder, file));
+  const expected = manifest.hiddenSize * dim * 4;
+  if (bytes.byteLength !== expected) {
+    throw new SaegimError('model-invalid', `${join(folder, file)}: projection holds ${bytes.byteLength} bytes, expected ${manifest.hiddenSize}×${dim} float32 (${expected})`);
+  }
+  return new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+}
+
+/** `dst = src · P` with P row-major [hidden, dim]. */
+function project(src: Float32Array, p: Float32Array, dst: Float32Array): void {
+  const dim = dst.length;
+  dst.fill(0);
+  for (let h = 0; h < src.length; h++) {
+    const x = src[h]!;
+    if (x === 0) continue;
+    const row = h * dim;
+    for (let d = 0; d < dim; d++) dst[d]! += x * p[row + d]!;
+  }
+}
+
+export function normalizeInPlace(v: Float32Array): void {
+  let norm = 0;
+  for (let i = 0; i < v.length; i++) norm += v[i]! * v[i]!;
+  norm = Math.sqrt(norm);
+  if (norm > 0) for (let i = 0; i < v.length; i++) v[i]! /= norm;
+}
+
+/**
+ * Identifies a model without reading gigabytes: manifest, tokenizer and the head and tail of every
+ * model file (external data included) with their sizes. Two folders with the same fingerprint produce
+ * the same vectors, which is what the store needs to refuse mixing.
+ */
+export function fingerprintModel(dir: string): string {
+  const hash = createHash('sha256');
+  hash.update(readFileSync(join(dir, MODEL_FILES.manifest)));
+  hash.update(readFileSync(join(dir, MODEL_FILES.tokenizer)));
+  const files = readdirSync(dir)
+    .filter((f) => f.startsWith('model.onnx') || f.endsWith('.data') || f.endsWith('.bin'))
+    .sort();
+  for (const file of files) {
+    const path = join(dir, file);
+    const size = statSync(path).size;
+    hash.update(`${basename(file)}:${size}`);
+    const chunk = Buffer.alloc(Math.min(size, 1 << 20));
+    const fd = openSync(path, 'r');
+    try {
+      readSync(fd, chunk, 0, chunk.length, 0);
+      hash.update(chunk);
+      readSync(fd, chunk, 0, chunk.length, Math.max(0, size - chunk.length));
+      hash.update(chunk);
+    } finally {
+      closeSync(fd);
+    }
+  }
+  return hash.digest('hex').slice(0, 16);
+}

@@ -1,0 +1,88 @@
+import { existsSync } from 'node:fs';
+import { Tokenizer } from '@anush008/tokenizers';
+import { SaegimError } from '../errors.js';
+import type { TokenSpans } from '../types.js';
+
+/**
+ * A Hugging Face `tokenizer.json` (WordPiece, BPE/byte-level as in Qwen2/Dream, Unigram) run by the Rust
+ * `tokenizers` library, returning every token with its character span in the original text so any token
+ * can be highlighted there.
+ */
+export class TextTokenizer {
+  private constructor(
+    private readonly tokenizer: Tokenizer,
+    readonly path: string,
+    readonly vocabSize: number,
+  ) {}
+
+  static load(path: string, maxLength: number): TextTokenizer {
+    if (!existsSync(path)) throw new SaegimError('model-missing', `${path}: tokenizer.json is missing`);
+    let tokenizer: Tokenizer;
+    try {
+      tokenizer = Tokenizer.fromFile(path);
+    } catch (err) {
+      throw new SaegimError('model-invalid', `${path}: not a Hugging Face tokenizer.json (${(err as Error).message})`);
+    }
+    tokenizer.disablePadding();
+    tokenizer.setTruncation(maxLength);
+    return new TextTokenizer(tokenizer, path, tokenizer.getVocabSize(true));
+  }
+
+  tokenId(token: string): number | null {
+    return this.tokenizer.tokenToId(token);
+  }
+
+  /**
+   * Encodes `prefix + text`; offsets are returned relative to `text`, and tokens that lie wholly inside
+   * the prefix get offsets [-1, -1] so callers can tell instruction tokens from content tokens.
+   */
+  async encode(text: string, opts: { prefix?: string; addSpecialTokens?: boolean } = {}): Promise<TokenSpans> {
+    const prefix = opts.prefix ?? '';
+    const full = prefix + text;
+    const encoding = await this.tokenizer.encode(full, null, { addSpecialTokens: opts.addSpecialTokens ?? true });
+    const ids = encoding.getIds();
+    const raw = encoding.getTokens();
+    const special = encoding.getSpecialTokensMask();
+    const charOffsets = toUtf16Offsets(full, encoding.getOffsets());
+    const tokens: string[] = [];
+    const offsets: Array<[number, number]> = [];
+    for (let i = 0; i < ids.length; i++) {
+      const [start, end] = charOffsets[i]!;
+      if (special[i] === 1 || end <= prefix.length) {
+        offsets.push(special[i] === 1 ? [0, 0] : [-1, -1]);
+        tokens.push(raw[i]!);
+        continue;
+      }
+      const s = Math.max(start, prefix.length) - prefix.length;
+      const e = end - prefix.length;
+      offsets.push([s, e]);
+      // Byte-level BPE token strings are unreadable (`ìĦľ`); the text they cover is what people want to see.
+      tokens.push(e > s ? text.slice(s, e) : raw[i]!);
+    }
+    return { tokens, offsets, ids };
+  }
+}
+
+/**
+ * The Rust library reports offsets in Unicode scalar values; JavaScript strings index UTF-16 code units.
+ * They differ only past the Basic Multilingual Plane (emoji, rare Hanja), so the map is built only then.
+ */
+function toUtf16Offsets(text: string, offsets: number[][]): Array<[number, number]> {
+  let astral = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 0xd800 && c <= 0xdbff) {
+      astral = true;
+      break;
+    }
+  }
+  if (!astral) return offsets.map((o) => [o[0] ?? 0, o[1] ?? 0]);
+  const unitAt: number[] = [];
+  let unit = 0;
+  for (const ch of text) {
+    unitAt.push(unit);
+    unit += ch.length;
+  }
+  unitAt.push(unit);
+  return offsets.map((o) => [unitAt[o[0] ?? 0] ?? unit, unitAt[o[1] ?? 0] ?? unit]);
+}

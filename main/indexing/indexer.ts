@@ -1,0 +1,83 @@
+import type { ModelSummary, OperationControl } from '../api.js';
+import type { TokenEncoder } from '../encoders/onnx-encoder.js';
+import { throwIfAborted } from '../errors.js';
+import { indexedText } from '../search/passage-text.js';
+import { pooledVector } from '../search/svr.js';
+import { floatsToHalves } from '../store/half.js';
+import type { SaegimStore } from '../store/store.js';
+import type { VectorPrecision } from '../types.js';
+
+export interface IndexingOptions extends OperationControl {
+  precision: VectorPrecision;
+  /** Passages encoded and committed together; a killed run loses at most one chunk of work. */
+  chunkSize?: number;
+}
+
+export interface IndexingOutcome {
+  encoded: number;
+  alreadyIndexed: number;
+  totalIndexed: number;
+  tokens: number;
+  seconds: number;
+}
+
+export function modelSummary(encoder: TokenEncoder): ModelSummary {
+  return {
+    name: encoder.name,
+    dir: encoder.dir,
+    fingerprint: encoder.fingerprint,
+    dim: encoder.dim,
+    maxLength: encoder.manifest.maxLength,
+    architecture: encoder.manifest.architecture,
+  };
+}
+
+/**
+ * Encodes every passage that has no vectors yet, chunk by chunk, each chunk committed in its own
+ * transaction. Killing the process at any point leaves whole chunks only, so running it again continues
+ * where it stopped with no passage lost or duplicated (the store's primary key forbids duplicates).
+ */
+export async function indexPassages(store: SaegimStore, collectionId: number, encoder: TokenEncoder, opts: IndexingOptions): Promise<IndexingOutcome> {
+  const started = performance.now();
+  const bound = store.bindModel(collectionId, modelSummary(encoder), opts.precision);
+  const precision = bound.precision;
+  const chunkSize = opts.chunkSize ?? 64;
+  const counts = store.counts(collectionId);
+  const alreadyIndexed = counts.indexed;
+  const total = counts.passages;
+  let encoded = 0;
+  let tokens = 0;
+  opts.onProgress?.({ phase: 'encoding', done: alreadyIndexed, total });
+  for (;;) {
+    throwIfAborted(opts.signal, 'indexing');
+    const chunk = store.unindexedPassages(collectionId, chunkSize);
+    if (chunk.length === 0) break;
+    const texts = chunk.map(indexedText);
+    const outputs = await encoder.encodeDocuments(texts, { signal: opts.signal });
+    throwIfAborted(opts.signal, 'indexing');
+    store.writeDocVectors(
+      collectionId,
+      chunk.map((passage, i) => {
+        const out = outputs[i]!;
+        tokens += out.vectors.length;
+        return {
+          ord: passage.ord,
+          nTokens: out.vectors.length,
+          vectors: precision === 'fp16' ? floatsToHalves(out.vectors.data) : out.vectors.data,
+          offsets: out.offsets,
+          tokenIds: out.ids,
+          pooled: pooledVector(out.vectors),
+        };
+      }),
+    );
+    encoded += chunk.length;
+    opts.onProgress?.({ phase: 'encoding', done: alreadyIndexed + encoded, total });
+  }
+  return {
+    encoded,
+    alreadyIndexed,
+    totalIndexed: alreadyIndexed + encoded,
+    tokens,
+    seconds: (performance.now() - started) / 1000,
+  };
+}

@@ -1,0 +1,64 @@
+import type { ScoredPassage, TokenVectors } from '../types.js';
+
+/**
+ * Single-vector retrieval (SVR) baseline: one vector per text, the mean of its token vectors,
+ * re-normalised, scored by cosine. It uses the same encoder as MVR, so the comparison isolates
+ * late interaction from the encoder itself.
+ */
+export function pooledVector(vectors: TokenVectors): Float32Array {
+  const out = new Float32Array(vectors.dim);
+  for (let i = 0; i < vectors.length; i++) {
+    const row = i * vectors.dim;
+    for (let d = 0; d < vectors.dim; d++) out[d]! += vectors.data[row + d]!;
+  }
+  let norm = 0;
+  for (let d = 0; d < out.length; d++) norm += out[d]! * out[d]!;
+  norm = Math.sqrt(norm);
+  if (norm > 0) for (let d = 0; d < out.length; d++) out[d]! /= norm;
+  return out;
+}
+
+/** Brute-force cosine index over pooled vectors, packed contiguously for cache-friendly scans. */
+export class PooledVectorIndex {
+  private data: Float32Array;
+  private ids: string[] = [];
+
+  constructor(readonly dim: number, capacity = 1024) {
+    this.data = new Float32Array(dim * capacity);
+  }
+
+  get size(): number {
+    return this.ids.length;
+  }
+
+  add(docId: string, vector: Float32Array): void {
+    if (vector.length !== this.dim) throw new Error(`pooled vector has ${vector.length} dims, index has ${this.dim}`);
+    if ((this.ids.length + 1) * this.dim > this.data.length) {
+      const grown = new Float32Array(this.data.length * 2);
+      grown.set(this.data);
+      this.data = grown;
+    }
+    this.data.set(vector, this.ids.length * this.dim);
+    this.ids.push(docId);
+  }
+
+  search(query: Float32Array, k: number): ScoredPassage[] {
+    const n = this.ids.length;
+    const scores = new Float32Array(n);
+    const dim = this.dim;
+    for (let i = 0; i < n; i++) {
+      let s = 0;
+      const base = i * dim;
+      for (let d = 0; d < dim; d++) s += query[d]! * this.data[base + d]!;
+      scores[i] = s;
+    }
+    return topKFromScores(scores, k).map(({ index, score }, r) => ({ docId: this.ids[index]!, score, rank: r + 1 }));
+  }
+}
+
+/** Indices of the k largest scores, best first, ties by index so rankings are reproducible. */
+export function topKFromScores(scores: ArrayLike<number>, k: number): Array<{ index: number; score: number }> {
+  const order = Array.from({ length: scores.length }, (_, i) => i);
+  order.sort((a, b) => scores[b]! - scores[a]! || a - b);
+  return order.slice(0, Math.max(0, k)).map((index) => ({ index, score: scores[index]! }));
+}

@@ -1,0 +1,475 @@
+import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { resolve } from 'node:path';
+import type {
+  AblationRequest,
+  AblationResult,
+  BootstrapState,
+  CollectionSummary,
+  EngineInfo,
+  EvaluateRequest,
+  EvaluationReport,
+  ExplainRequest,
+  Explanation,
+  ImportReport,
+  ImportRequest,
+  IndexReport,
+  IndexRequest,
+  MethodResult,
+  ModelSummary,
+  ModelValidation,
+  OperationControl,
+  SaegimApi,
+  SearchRequest,
+  SearchResponse,
+  Settings,
+} from './api.js';
+import { readDataset } from './datasets/index.js';
+import { TokenEncoder } from './encoders/onnx-encoder.js';
+import { availableExecutionProviders } from './encoders/providers.js';
+import { SaegimError, throwIfAborted } from './errors.js';
+import { evaluateCollection } from './eval/runner.js';
+import { alignTokens } from './explain/alignment.js';
+import { indexPassages, modelSummary } from './indexing/indexer.js';
+import { bundledDatasetDir, bundledModelDir, packageVersion } from './paths.js';
+import { Bm25Index } from './search/bm25.js';
+import { indexedText, punctuationMask } from './search/passage-text.js';
+import { CollectionSearcher } from './search/searcher.js';
+import { halvesToFloats } from './store/half.js';
+import { SaegimStore } from './store/store.js';
+import { SEARCH_METHODS, type EncodedText, type Passage, type SearchMethod, type TokenVectors } from './types.js';
+import {
+  AblationRequestSchema,
+  EvaluateRequestSchema,
+  ExplainRequestSchema,
+  ImportRequestSchema,
+  IndexRequestSchema,
+  SearchRequestSchema,
+  SettingsPatchSchema,
+  parseRequest,
+} from './validation.js';
+
+export interface ServiceOptions {
+  dbPath: string;
+  /** Overrides the configured model folder for this process (CLI `--model`). */
+  modelDir?: string | null;
+  /** Where the first-run demo dataset lives; null disables the first-run import. */
+  bundledDataDir?: string | null;
+}
+
+export const DEMO_COLLECTION = 'demo-ko';
+
+/**
+ * The one implementation of SaegimApi: the CLI, the HTTP server, Electron IPC and the tests all drive the
+ * engine through this class. It owns the store, loaded encoders and per-collection search indexes.
+ */
+export class SaegimService implements SaegimApi {
+  private readonly searchers = new Map<number, CollectionSearcher>();
+  private readonly encoders = new Map<string, Promise<TokenEncoder>>();
+  private bootstrapState: BootstrapState | null = null;
+
+  private constructor(
+    readonly store: SaegimStore,
+    private readonly opts: ServiceOptions,
+  ) {}
+
+  static open(opts: ServiceOptions): SaegimService {
+    return new SaegimService(SaegimStore.open(opts.dbPath), opts);
+  }
+
+  async close(): Promise<void> {
+    for (const s of this.searchers.values()) await s.release();
+    for (const e of this.encoders.values()) await (await e.catch(() => null))?.close();
+    this.store.close();
+  }
+
+  // ── settings and models ────────────────────────────────────────────────────────────────────────────
+
+  async getSettings(): Promise<Settings> {
+    const get = (key: string) => this.store.setting(key);
+    return {
+      modelDir: this.opts.modelDir ?? get('modelDir') ?? (existsSync(bundledModelDir()) ? bundledModelDir() : null),
+      executionProvider: (get('executionProvider') as Settings['executionProvider'] | null) ?? 'cpu',
+      threads: Number(get('threads') ?? 0),
+      precision: (get('precision') as Settings['precision'] | null) ?? 'fp16',
+    };
+  }
+
+  async updateSettings(patch: Partial<Settings>): Promise<Settings> {
+    const p = parseRequest(SettingsPatchSchema, patch, 'settings');
+    if (p.modelDir) {
+      const check = await this.validateModel(p.modelDir);
+      if (!check.ok) throw new SaegimError('model-invalid', check.error ?? 'invalid model folder');
+    }
+    if (p.executionProvider === 'cuda' && !availableExecutionProviders().includes('cuda')) {
+      throw new SaegimError('bad-input', 'CUDA execution provider is not installed: run `npm run cuda` on a machine with an NVIDIA GPU');
+    }
+    if (p.modelDir !== undefined) this.store.setSetting('modelDir', p.modelDir === null ? null : resolve(p.modelDir));
+    if (p.executionProvider) this.store.setSetting('executionProvider', p.executionProvider);
+    if (p.threads !== undefined) this.store.setSetting('threads', String(p.threads));
+    if (p.precision) this.store.setSetting('precision', p.precision);
+    if (p.executionProvider || p.threads !== undefined) await this.dropEncoders();
+    return this.getSettings();
+  }
+
+  async validateModel(dir: string): Promise<ModelValidation> {
+    const folder = resolve(String(dir ?? ''));
+    try {
+      const encoder = await this.encoder(folder);
+      return { ok: true, dir: folder, model: modelSummary(encoder) };
+    } catch (err) {
+      return { ok: false, dir: folder, error: (err as Error).message };
+    }
+  }
+
+  private async encoder(dir: string): Promise<TokenEncoder> {
+    const folder = resolve(dir);
+    const settings = await this.getSettings();
+    const key = `${folder}|${settings.executionProvider}|${settings.threads}`;
+    let pending = this.encoders.get(key);
+    if (!pending) {
+      pending = TokenEncoder.load(folder, { executionProvider: settings.executionProvider, threads: settings.threads || availableParallelism() });
+      this.encoders.set(key, pending);
+      pending.catch(() => this.encoders.delete(key));
+    }
+    return pending;
+  }
+
+  private async dropEncoders(): Promise<void> {
+    const loaded = [...this.encoders.values()];
+    this.encoders.clear();
+    for (const e of loaded) await (await e.catch(() => null))?.close();
+  }
+
+  /** The configured model, or the reason there is none (so BM25 still runs and MVR/SVR say why not). */
+  private async configuredModel(): Promise<{ encoder: TokenEncoder | null; problem: string | null }> {
+    const { modelDir } = await this.getSettings();
+    if (!modelDir) return { encoder: null, problem: `no model configured and no bundled model at ${bundledModelDir()}` };
+    try {
+      return { encoder: await this.encoder(modelDir), problem: null };
+    } catch (err) {
+      return { encoder: null, problem: (err as Error).message };
+    }
+  }
+
+  /** The encoder that made a collection's vectors: queries must be encoded by the same model. */
+  private async collectionEncoder(collectionId: number): Promise<{ encoder: TokenEncoder | null; problem: string | null }> {
+    const bound = this.store.vectorIndex(collectionId);
+    if (!bound) return { encoder: null, problem: 'collection is not indexed yet (run saegim index or Build index)' };
+    const configured = await this.configuredModel();
+    if (configured.encoder?.fingerprint === bound.fingerprint) return configured;
+    try {
+      const encoder = await this.encoder(bound.model.dir);
+      if (encoder.fingerprint !== bound.fingerprint) {
+        return { encoder: null, problem: `the model folder ${bound.model.dir} has changed since the collection was indexed; rebuild the index` };
+      }
+      return { encoder, problem: null };
+    } catch (err) {
+      return { encoder: null, problem: `collection was indexed with ${bound.model.dir}, which cannot be loaded: ${(err as Error).message}` };
+    }
+  }
+
+  async info(): Promise<EngineInfo> {
+    const settings = await this.getSettings();
+    const { encoder, problem } = await this.configuredModel();
+    return {
+      version: packageVersion(),
+      dbPath: this.store.path,
+      settings,
+      model: encoder ? modelSummary(encoder) : null,
+      modelProblem: problem,
+      executionProviders: availableExecutionProviders(),
+      activeExecutionProvider: encoder?.executionProvider ?? 'cpu',
+      bootstrap: this.bootstrapState,
+    };
+  }
+
+  // ── collections ────────────────────────────────────────────────────────────────────────────────────
+
+  async listCollections(): Promise<CollectionSummary[]> {
+    return this.store.collections().map((c) => {
+      const counts = this.store.counts(c.id);
+      const index = this.store.vectorIndex(c.id);
+      return {
+        name: c.name,
+        format: c.format,
+        source: c.source,
+        createdAt: c.createdAt,
+        passages: counts.passages,
+        queries: counts.queries,
+        qrels: counts.qrels,
+        splits: counts.splits,
+        indexed: counts.indexed,
+        model: index?.model ?? null,
+        indexBytes: counts.indexBytes,
+        precision: index?.precision ?? null,
+      };
+    });
+  }
+
+  async importDataset(req: ImportRequest, ctl?: OperationControl): Promise<ImportReport> {
+    const r = parseRequest(ImportRequestSchema, req, 'import');
+    ctl?.onProgress?.({ phase: 'reading', done: 0, total: 1, message: r.path });
+    const dataset = await readDataset(resolve(r.path), { format: r.format ?? 'auto', skipBad: r.skipBad ?? false, name: r.name });
+    throwIfAborted(ctl?.signal, 'import');
+    const name = r.name ?? dataset.name;
+    if (this.store.findCollection(name)) throw new SaegimError('duplicate', `collection "${name}" already exists (choose another --name or delete it)`);
+    ctl?.onProgress?.({ phase: 'analysing', done: 0, total: dataset.passages.length });
+    const bm25 = bm25Postings(dataset.passages);
+    throwIfAborted(ctl?.signal, 'import');
+    ctl?.onProgress?.({ phase: 'writing', done: 0, total: dataset.passages.length });
+    this.store.createCollection(name, dataset, bm25);
+    ctl?.onProgress?.({ phase: 'writing', done: dataset.passages.length, total: dataset.passages.length });
+    return {
+      collection: name,
+      format: dataset.format,
+      passages: dataset.passages.length,
+      queries: dataset.queries.length,
+      qrels: dataset.qrels.length,
+      skipped: dataset.skipped,
+      emptyPassages: dataset.stats.emptyPassages,
+      qrelsWithUnknownQuery: dataset.stats.qrelsWithUnknownQuery,
+      qrelsWithUnknownPassage: dataset.stats.qrelsWithUnknownPassage,
+      duplicatePassagesMerged: dataset.stats.duplicatePassagesMerged,
+    };
+  }
+
+  async deleteCollection(name: string): Promise<void> {
+    const row = this.store.collection(String(name));
+    await this.forget(row.id);
+    this.store.deleteCollection(row.name);
+  }
+
+  /** Adds passages to an existing collection; the next index run encodes just these. */
+  async addPassages(collection: string, passages: Passage[]): Promise<number> {
+    const row = this.store.collection(collection);
+    const all = [...this.store.passages(row.id), ...passages];
+    this.store.addPassages(row.id, passages, bm25Postings(all));
+    await this.forget(row.id);
+    return passages.length;
+  }
+
+  async deletePassages(collection: string, docIds: string[]): Promise<number> {
+    const row = this.store.collection(collection);
+    const gone = new Set(docIds);
+    const removed = this.store.deletePassages(row.id, docIds, bm25Postings(this.store.passages(row.id).filter((p) => !gone.has(p.id))));
+    await this.forget(row.id);
+    return removed;
+  }
+
+  async indexCollection(req: IndexRequest, ctl?: OperationControl): Promise<IndexReport> {
+    const r = parseRequest(IndexRequestSchema, req, 'index');
+    const row = this.store.collection(r.collection);
+    const settings = await this.getSettings();
+    const modelDir = r.model ?? this.store.vectorIndex(row.id)?.model.dir ?? settings.modelDir;
+    if (!modelDir) throw new SaegimError('model-missing', `no model to index with: pass --model DIR (no bundled model at ${bundledModelDir()})`);
+    const encoder = await this.encoder(modelDir);
+    if (r.rebuild) this.store.dropVectors(row.id);
+    await this.forget(row.id);
+    const outcome = await indexPassages(this.store, row.id, encoder, {
+      precision: r.precision ?? settings.precision,
+      chunkSize: r.batchSize,
+      onProgress: ctl?.onProgress,
+      signal: ctl?.signal,
+    });
+    await this.forget(row.id);
+    return {
+      collection: row.name,
+      model: modelSummary(encoder),
+      encoded: outcome.encoded,
+      alreadyIndexed: outcome.alreadyIndexed,
+      totalIndexed: outcome.totalIndexed,
+      seconds: outcome.seconds,
+      tokensPerSecond: outcome.seconds > 0 ? outcome.tokens / outcome.seconds : 0,
+      executionProvider: encoder.executionProvider,
+    };
+  }
+
+  private searcher(collectionId: number): CollectionSearcher {
+    let s = this.searchers.get(collectionId);
+    if (!s) {
+      s = new CollectionSearcher(this.store, collectionId, availableParallelism());
+      this.searchers.set(collectionId, s);
+    }
+    return s;
+  }
+
+  private async forget(collectionId: number): Promise<void> {
+    const s = this.searchers.get(collectionId);
+    this.searchers.delete(collectionId);
+    await s?.release();
+  }
+
+  // ── search and explain ─────────────────────────────────────────────────────────────────────────────
+
+  async search(req: SearchRequest): Promise<SearchResponse> {
+    const r = parseRequest(SearchRequestSchema, req, 'search');
+    const row = this.store.collection(r.collection);
+    const searcher = this.searcher(row.id);
+    const methods = r.methods ?? [...SEARCH_METHODS];
+    const k = r.k ?? 10;
+    const needsVectors = methods.some((m) => m !== 'bm25');
+    const { encoder, problem } = needsVectors ? await this.collectionEncoder(row.id) : { encoder: null, problem: null };
+    const encoded = encoder ? await encoder.encodeQuery(r.query) : null;
+    const results: MethodResult[] = [];
+    for (const method of methods) {
+      const started = performance.now();
+      if (method !== 'bm25' && !encoded) {
+        results.push({ method, hits: [], unavailable: problem ?? 'no model', millis: 0 });
+        continue;
+      }
+      const ranked = await searcher.search(method, r.query, encoded, k, r.skipPunctuation ?? false);
+      const hits = ranked.map((h) => {
+        const p = searcher.passage(h.docId);
+        return { docId: h.docId, rank: h.rank, score: h.score, title: p.title, text: p.text };
+      });
+      results.push({ method, hits, millis: performance.now() - started });
+    }
+    return { collection: row.name, query: r.query, results };
+  }
+
+  async explain(req: ExplainRequest): Promise<Explanation> {
+    const r = parseRequest(ExplainRequestSchema, req, 'explain');
+    const ctx = await this.alignmentContext(r.collection, r.query, r.docId, r.skipPunctuation ?? false);
+    const alignment = alignTokens(ctx.query.vectors, ctx.doc, ctx.keep);
+    const rank = await this.rankOf(ctx.searcher, ctx.query.vectors, r.docId, r.skipPunctuation ?? false);
+    return {
+      collection: ctx.collection,
+      docId: r.docId,
+      query: r.query,
+      queryText: r.query,
+      docText: ctx.docText,
+      docTitle: ctx.passage.title,
+      queryTokens: ctx.query.tokens.map((text, i) => ({ text, start: ctx.query.offsets[i]![0], end: ctx.query.offsets[i]![1] })),
+      docTokens: ctx.docTokens,
+      similarity: alignment.similarity,
+      best: alignment.best,
+      contributions: alignment.contributions,
+      score: alignment.score,
+      rank,
+    };
+  }
+
+  async ablate(req: AblationRequest): Promise<AblationResult> {
+    const r = parseRequest(AblationRequestSchema, req, 'ablate');
+    const skip = r.skipPunctuation ?? false;
+    const ctx = await this.alignmentContext(r.collection, r.query, r.docId, skip);
+    const original = alignTokens(ctx.query.vectors, ctx.doc, ctx.keep);
+    const dropped = new Set(r.dropQueryTokens);
+    const kept = keepQueryRows(ctx.query.vectors, dropped);
+    const ablated = alignTokens(ctx.query.vectors, ctx.doc, ctx.keep, dropped);
+    return {
+      docId: r.docId,
+      score: ablated.score,
+      rank: kept.length > 0 ? await this.rankOf(ctx.searcher, kept, r.docId, skip) : null,
+      originalScore: original.score,
+      originalRank: await this.rankOf(ctx.searcher, ctx.query.vectors, r.docId, skip),
+    };
+  }
+
+  private async alignmentContext(collection: string, query: string, docId: string, skipPunctuation: boolean) {
+    const row = this.store.collection(collection);
+    const searcher = this.searcher(row.id);
+    const passage = searcher.passage(docId);
+    const { encoder, problem } = await this.collectionEncoder(row.id);
+    if (!encoder) throw new SaegimError('model-missing', problem ?? 'no model');
+    const stored = this.store.docVectorsFor(row.id, passage.ord);
+    if (!stored) throw new SaegimError('not-found', `passage "${docId}" has no vectors yet (indexing is incomplete)`);
+    const bound = this.store.vectorIndex(row.id)!;
+    const docText = indexedText(passage);
+    const doc: TokenVectors = {
+      length: stored.nTokens,
+      dim: bound.dim,
+      data: stored.vectors instanceof Uint16Array ? halvesToFloats(stored.vectors) : stored.vectors,
+    };
+    const keep = skipPunctuation ? punctuationMask(docText, stored.offsets, stored.nTokens) : undefined;
+    const docTokens = Array.from({ length: stored.nTokens }, (_, j) => {
+      const start = stored.offsets[2 * j]!;
+      const end = stored.offsets[2 * j + 1]!;
+      return { text: docText.slice(start, end), start, end, ...(keep && !keep[j] ? { skipped: true } : {}) };
+    });
+    const encoded: EncodedText = await encoder.encodeQuery(query);
+    return { collection: row.name, searcher, passage, query: encoded, doc, keep, docText, docTokens };
+  }
+
+  /** 1-based rank of a passage among all indexed passages for these query vectors (ties count in its favour). */
+  private async rankOf(searcher: CollectionSearcher, query: TokenVectors, docId: string, skip: boolean): Promise<number | null> {
+    const { docIds, scores } = await searcher.scoreAll(query, skip);
+    const slot = docIds.indexOf(docId);
+    if (slot < 0) return null;
+    const own = scores[slot]!;
+    let rank = 1;
+    for (let i = 0; i < scores.length; i++) if (scores[i]! > own) rank++;
+    return rank;
+  }
+
+  // ── evaluation ─────────────────────────────────────────────────────────────────────────────────────
+
+  async evaluate(req: EvaluateRequest, ctl?: OperationControl): Promise<EvaluationReport> {
+    const r = parseRequest(EvaluateRequestSchema, req, 'evaluate');
+    const row = this.store.collection(r.collection);
+    const methods: SearchMethod[] = r.methods ?? [...SEARCH_METHODS];
+    const needsVectors = methods.some((m) => m !== 'bm25');
+    const { encoder, problem } = needsVectors ? await this.collectionEncoder(row.id) : { encoder: null, problem: null };
+    const counts = this.store.counts(row.id);
+    const split = r.split ?? (counts.splits.includes('test') ? 'test' : counts.splits[0]);
+    if (!split) throw new SaegimError('bad-input', `collection "${row.name}" has no qrels to evaluate against`);
+    if (!counts.splits.includes(split)) throw new SaegimError('bad-input', `collection "${row.name}" has no qrels split "${split}" (has: ${counts.splits.join(', ')})`);
+    if (encoder && counts.indexed < counts.passages) {
+      throw new SaegimError('bad-input', `collection "${row.name}" is only partly indexed (${counts.indexed}/${counts.passages}); finish indexing first`);
+    }
+    return evaluateCollection({
+      collection: row.name,
+      split,
+      queries: this.store.queries(row.id),
+      qrels: this.store.qrels(row.id, split),
+      methods,
+      k: r.k ?? 10,
+      baseline: r.baseline ?? 'bm25',
+      encoder,
+      unavailableReason: problem,
+      searcher: this.searcher(row.id),
+      skipPunctuation: r.skipPunctuation ?? false,
+      ctl,
+    });
+  }
+
+  // ── first run ──────────────────────────────────────────────────────────────────────────────────────
+
+  /**
+   * Imports and indexes the bundled demo corpus once, so a new user can type a query right away. Runs in
+   * the background; `info().bootstrap` reports its progress. A user who deletes the demo does not get it back.
+   */
+  bootstrap(): Promise<void> {
+    const dir = this.opts.bundledDataDir === undefined ? bundledDatasetDir() : this.opts.bundledDataDir;
+    if (!dir || !existsSync(dir) || this.store.setting('demoImported') === 'yes') return Promise.resolve();
+    const state: BootstrapState = { state: 'running', collection: DEMO_COLLECTION, progress: null };
+    this.bootstrapState = state;
+    const onProgress = (p: BootstrapState['progress']) => (state.progress = p);
+    return (async () => {
+      try {
+        if (!this.store.findCollection(DEMO_COLLECTION)) await this.importDataset({ path: dir, name: DEMO_COLLECTION, format: 'beir' }, { onProgress });
+        this.store.setSetting('demoImported', 'yes');
+        const { encoder } = await this.configuredModel();
+        if (encoder) await this.indexCollection({ collection: DEMO_COLLECTION }, { onProgress });
+        state.state = 'done';
+      } catch (err) {
+        state.state = 'failed';
+        state.error = (err as Error).message;
+      }
+    })();
+  }
+}
+
+function bm25Postings(passages: Passage[]): { analyzer: string; postings: Buffer } {
+  const index = Bm25Index.build(passages.map((p) => ({ id: p.id, text: indexedText(p) })));
+  const postings = index.toPostings();
+  return { analyzer: postings.analyzer, postings: Buffer.from(JSON.stringify(postings), 'utf8') };
+}
+
+function keepQueryRows(query: TokenVectors, dropped: ReadonlySet<number>): TokenVectors {
+  const rows = [...Array(query.length).keys()].filter((i) => !dropped.has(i));
+  const data = new Float32Array(rows.length * query.dim);
+  rows.forEach((i, k) => data.set(query.data.subarray(i * query.dim, (i + 1) * query.dim), k * query.dim));
+  return { length: rows.length, dim: query.dim, data };
+}

@@ -1,0 +1,79 @@
+/**
+ * SQLite schema. Documents and queries keep an ordinal (`ord`) so vectors and postings can address them
+ * by small integers; ids stay the user's own strings. Derived data (vectors, postings) can be rebuilt.
+ */
+export const SCHEMA_VERSION = 1;
+
+export const SCHEMA = `
+CREATE TABLE IF NOT EXISTS meta (
+  key TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS collections (
+  id INTEGER PRIMARY KEY,
+  name TEXT NOT NULL UNIQUE,
+  format TEXT NOT NULL,
+  source TEXT NOT NULL,
+  created_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS documents (
+  collection_id INTEGER NOT NULL REFERENCES collections(id) ON DELETE CASCADE,
+  ord INTEGER NOT NULL,
+  doc_id TEXT NOT NULL,
+  title TEXT,
+  text TEXT NOT NULL,
+  PRIMARY KEY (collection_id, ord),
+  UNIQUE (collection_id, doc_id)
+);
+CREATE TABLE IF NOT EXISTS queries (
+  collection_id INTEGER NOT NULL REFERENCES collections(id) ON DELETE CASCADE,
+  ord INTEGER NOT NULL,
+  query_id TEXT NOT NULL,
+  text TEXT NOT NULL,
+  PRIMARY KEY (collection_id, ord),
+  UNIQUE (collection_id, query_id)
+);
+CREATE TABLE IF NOT EXISTS qrels (
+  collection_id INTEGER NOT NULL REFERENCES collections(id) ON DELETE CASCADE,
+  split TEXT NOT NULL,
+  query_id TEXT NOT NULL,
+  doc_id TEXT NOT NULL,
+  relevance REAL NOT NULL,
+  PRIMARY KEY (collection_id, split, query_id, doc_id)
+);
+CREATE TABLE IF NOT EXISTS models (
+  fingerprint TEXT PRIMARY KEY,
+  name TEXT NOT NULL,
+  dir TEXT NOT NULL,
+  dim INTEGER NOT NULL,
+  max_length INTEGER NOT NULL,
+  architecture TEXT
+);
+-- Which model a collection's vectors come from; one model per collection, never mixed.
+CREATE TABLE IF NOT EXISTS vector_indexes (
+  collection_id INTEGER PRIMARY KEY REFERENCES collections(id) ON DELETE CASCADE,
+  model_fingerprint TEXT NOT NULL REFERENCES models(fingerprint),
+  dim INTEGER NOT NULL,
+  precision TEXT NOT NULL CHECK (precision IN ('fp16', 'fp32'))
+);
+CREATE TABLE IF NOT EXISTS doc_vectors (
+  collection_id INTEGER NOT NULL,
+  ord INTEGER NOT NULL,
+  n_tokens INTEGER NOT NULL,
+  vectors BLOB NOT NULL,
+  offsets BLOB NOT NULL,
+  token_ids BLOB NOT NULL,
+  pooled BLOB NOT NULL,
+  PRIMARY KEY (collection_id, ord),
+  FOREIGN KEY (collection_id, ord) REFERENCES documents(collection_id, ord) ON DELETE CASCADE
+);
+CREATE TABLE IF NOT EXISTS bm25_indexes (
+  collection_id INTEGER PRIMARY KEY REFERENCES collections(id) ON DELETE CASCADE,
+  analyzer TEXT NOT NULL,
+  postings BLOB NOT NULL
+);
+CREATE TABLE IF NOT EXISTS settings (
+  key TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+);
+`;

@@ -1,0 +1,352 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import type { ModelSummary } from '../api.js';
+import { SaegimError } from '../errors.js';
+import type { DatasetFormat, ParsedDataset, Passage, Qrel, QrelMap, Query, VectorPrecision } from '../types.js';
+import { SCHEMA, SCHEMA_VERSION } from './schema.js';
+
+export interface CollectionRow {
+  id: number;
+  name: string;
+  format: DatasetFormat;
+  source: string;
+  createdAt: string;
+}
+
+export interface StoredPassage extends Passage {
+  ord: number;
+}
+
+export interface VectorIndexRow {
+  fingerprint: string;
+  dim: number;
+  precision: VectorPrecision;
+  model: ModelSummary;
+}
+
+/** One document's stored token vectors, still in their storage precision. */
+export interface StoredDocVectors {
+  ord: number;
+  nTokens: number;
+  /** Float32Array for fp32 indexes, Uint16Array of IEEE halves for fp16. */
+  vectors: Float32Array | Uint16Array;
+  offsets: Int32Array;
+  tokenIds: Int32Array;
+  pooled: Float32Array;
+}
+
+export interface DocVectorsInput {
+  ord: number;
+  vectors: Float32Array | Uint16Array;
+  nTokens: number;
+  offsets: Array<[number, number]>;
+  tokenIds: number[];
+  pooled: Float32Array;
+}
+
+export interface CollectionCounts {
+  passages: number;
+  queries: number;
+  qrels: number;
+  indexed: number;
+  indexBytes: number;
+  splits: string[];
+}
+
+/**
+ * The SQLite token index (WAL mode). Every multi-row write is one transaction, so a crash leaves either
+ * all of a batch or none of it — which is what makes imports atomic and indexing resumable.
+ */
+export class SaegimStore {
+  readonly db: Database.Database;
+
+  private constructor(readonly path: string) {
+    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    this.db = new Database(path);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = NORMAL');
+    this.db.pragma('foreign_keys = ON');
+    this.db.exec(SCHEMA);
+    const version = this.db.prepare(`SELECT value FROM meta WHERE key = 'schema_version'`).get() as { value: string } | undefined;
+    if (!version) this.db.prepare(`INSERT INTO meta (key, value) VALUES ('schema_version', ?)`).run(String(SCHEMA_VERSION));
+    else if (Number(version.value) > SCHEMA_VERSION) {
+      throw new SaegimError('bad-input', `${path}: database schema ${version.value} is newer than this Saegim understands (${SCHEMA_VERSION})`);
+    }
+  }
+
+  static open(path: string): SaegimStore {
+    return new SaegimStore(path);
+  }
+
+  close(): void {
+    this.db.close();
+  }
+
+  // ── collections ────────────────────────────────────────────────────────────────────────────────────
+
+  /** Writes a whole parsed dataset (and its BM25 postings) in one transaction: all of it or nothing. */
+  createCollection(name: string, dataset: ParsedDataset, bm25: { analyzer: string; postings: Buffer }): CollectionRow {
+    const insert = this.db.transaction(() => {
+      if (this.findCollection(name)) throw new SaegimError('duplicate', `collection "${name}" already exists (delete it first or import with --name)`);
+      const createdAt = new Date().toISOString();
+      const { lastInsertRowid } = this.db
+        .prepare(`INSERT INTO collections (name, format, source, created_at) VALUES (?, ?, ?, ?)`)
+        .run(name, dataset.format, dataset.source, createdAt);
+      const id = Number(lastInsertRowid);
+      this.insertPassages(id, dataset.passages, 0);
+      const q = this.db.prepare(`INSERT INTO queries (collection_id, ord, query_id, text) VALUES (?, ?, ?, ?)`);
+      dataset.queries.forEach((query, ord) => q.run(id, ord, query.id, query.text));
+      const r = this.db.prepare(`INSERT OR REPLACE INTO qrels (collection_id, split, query_id, doc_id, relevance) VALUES (?, ?, ?, ?, ?)`);
+      for (const qrel of dataset.qrels) r.run(id, qrel.split, qrel.queryId, qrel.docId, qrel.relevance);
+      this.saveBm25(id, bm25.analyzer, bm25.postings);
+      return { id, name, format: dataset.format, source: dataset.source, createdAt };
+    });
+    return insert.immediate();
+  }
+
+  private insertPassages(collectionId: number, passages: Passage[], firstOrd: number): number[] {
+    const p = this.db.prepare(`INSERT INTO documents (collection_id, ord, doc_id, title, text) VALUES (?, ?, ?, ?, ?)`);
+    return passages.map((passage, i) => {
+      p.run(collectionId, firstOrd + i, passage.id, passage.title ?? null, passage.text);
+      return firstOrd + i;
+    });
+  }
+
+  findCollection(name: string): CollectionRow | null {
+    const row = this.db.prepare(`SELECT id, name, format, source, created_at AS createdAt FROM collections WHERE name = ?`).get(name) as
+      | CollectionRow
+      | undefined;
+    return row ?? null;
+  }
+
+  collection(name: string): CollectionRow {
+    const row = this.findCollection(name);
+    if (!row) throw new SaegimError('not-found', `no collection named "${name}" (see \`saegim list\`)`);
+    return row;
+  }
+
+  collections(): CollectionRow[] {
+    return this.db.prepare(`SELECT id, name, format, source, created_at AS createdAt FROM collections ORDER BY created_at, id`).all() as CollectionRow[];
+  }
+
+  deleteCollection(name: string): void {
+    const row = this.collection(name);
+    this.db.prepare(`DELETE FROM collections WHERE id = ?`).run(row.id);
+  }
+
+  counts(collectionId: number): CollectionCounts {
+    const one = (sql: string): number => (this.db.prepare(sql).get(collectionId) as { n: number | null }).n ?? 0;
+    const splits = (this.db.prepare(`SELECT DISTINCT split FROM qrels WHERE collection_id = ? ORDER BY split`).all(collectionId) as Array<{ split: string }>).map(
+      (r) => r.split,
+    );
+    return {
+      passages: one(`SELECT COUNT(*) AS n FROM documents WHERE collection_id = ?`),
+      queries: one(`SELECT COUNT(*) AS n FROM queries WHERE collection_id = ?`),
+      qrels: one(`SELECT COUNT(*) AS n FROM qrels WHERE collection_id = ?`),
+      indexed: one(`SELECT COUNT(*) AS n FROM doc_vectors WHERE collection_id = ?`),
+      indexBytes:
+        one(`SELECT SUM(length(vectors) + length(offsets) + length(token_ids) + length(pooled)) AS n FROM doc_vectors WHERE collection_id = ?`) +
+        one(`SELECT SUM(length(postings)) AS n FROM bm25_indexes WHERE collection_id = ?`),
+      splits,
+    };
+  }
+
+  // ── passages, queries, qrels ───────────────────────────────────────────────────────────────────────
+
+  passages(collectionId: number): StoredPassage[] {
+    const rows = this.db.prepare(`SELECT ord, doc_id AS id, title, text FROM documents WHERE collection_id = ? ORDER BY ord`).all(collectionId) as Array<
+      StoredPassage & { title: string | null }
+    >;
+    return rows.map((r) => (r.title === null ? { ord: r.ord, id: r.id, text: r.text } : r) as StoredPassage);
+  }
+
+  passage(collectionId: number, docId: string): StoredPassage {
+    const row = this.db.prepare(`SELECT ord, doc_id AS id, title, text FROM documents WHERE collection_id = ? AND doc_id = ?`).get(collectionId, docId) as
+      | (StoredPassage & { title: string | null })
+      | undefined;
+    if (!row) throw new SaegimError('not-found', `no passage "${docId}" in this collection`);
+    return (row.title === null ? { ord: row.ord, id: row.id, text: row.text } : row) as StoredPassage;
+  }
+
+  /** Appends passages (incremental indexing picks them up); duplicate ids are refused, nothing written. */
+  addPassages(collectionId: number, passages: Passage[], bm25: { analyzer: string; postings: Buffer }): number[] {
+    const add = this.db.transaction(() => {
+      const next = (this.db.prepare(`SELECT COALESCE(MAX(ord) + 1, 0) AS n FROM documents WHERE collection_id = ?`).get(collectionId) as { n: number }).n;
+      const exists = this.db.prepare(`SELECT 1 FROM documents WHERE collection_id = ? AND doc_id = ?`);
+      for (const p of passages) if (exists.get(collectionId, p.id)) throw new SaegimError('duplicate', `passage id "${p.id}" already exists`);
+      const ords = this.insertPassages(collectionId, passages, next);
+      this.saveBm25(collectionId, bm25.analyzer, bm25.postings);
+      return ords;
+    });
+    return add.immediate();
+  }
+
+  deletePassages(collectionId: number, docIds: string[], bm25: { analyzer: string; postings: Buffer }): number {
+    const del = this.db.transaction(() => {
+      const stmt = this.db.prepare(`DELETE FROM documents WHERE collection_id = ? AND doc_id = ?`);
+      let removed = 0;
+      for (const id of docIds) removed += stmt.run(collectionId, id).changes;
+      this.saveBm25(collectionId, bm25.analyzer, bm25.postings);
+      return removed;
+    });
+    return del.immediate();
+  }
+
+  queries(collectionId: number): Query[] {
+    return this.db.prepare(`SELECT query_id AS id, text FROM queries WHERE collection_id = ? ORDER BY ord`).all(collectionId) as Query[];
+  }
+
+  qrels(collectionId: number, split: string): QrelMap {
+    const rows = this.db.prepare(`SELECT query_id AS queryId, doc_id AS docId, relevance FROM qrels WHERE collection_id = ? AND split = ?`).all(collectionId, split) as Qrel[];
+    const map: QrelMap = {};
+    for (const r of rows) (map[r.queryId] ??= {})[r.docId] = r.relevance;
+    return map;
+  }
+
+  // ── models and vectors ─────────────────────────────────────────────────────────────────────────────
+
+  vectorIndex(collectionId: number): VectorIndexRow | null {
+    const row = this.db
+      .prepare(
+        `SELECT v.model_fingerprint AS fingerprint, v.dim, v.precision, m.name, m.dir, m.max_length AS maxLength, m.architecture
+         FROM vector_indexes v JOIN models m ON m.fingerprint = v.model_fingerprint WHERE v.collection_id = ?`,
+      )
+      .get(collectionId) as
+      | { fingerprint: string; dim: number; precision: VectorPrecision; name: string; dir: string; maxLength: number; architecture: string | null }
+      | undefined;
+    if (!row) return null;
+    return {
+      fingerprint: row.fingerprint,
+      dim: row.dim,
+      precision: row.precision,
+      model: { name: row.name, dir: row.dir, fingerprint: row.fingerprint, dim: row.dim, maxLength: row.maxLength, architecture: row.architecture ?? undefined },
+    };
+  }
+
+  /**
+   * Binds a collection to a model before any vector is written. A collection that already holds vectors
+   * of another model (or another width) is refused rather than silently mixed: MaxSim across two
+   * embedding spaces is meaningless.
+   */
+  bindModel(collectionId: number, model: ModelSummary, precision: VectorPrecision): VectorIndexRow {
+    const bind = this.db.transaction(() => {
+      const existing = this.vectorIndex(collectionId);
+      if (existing) {
+        if (existing.fingerprint !== model.fingerprint || existing.dim !== model.dim) {
+          throw new SaegimError(
+            'model-mismatch',
+            `collection is indexed with model "${existing.model.name}" (${existing.fingerprint}, ${existing.dim}-dim); ` +
+              `"${model.name}" (${model.fingerprint}, ${model.dim}-dim) would mix two embedding spaces — drop the index first (saegim index --rebuild)`,
+          );
+        }
+        return existing;
+      }
+      this.db
+        .prepare(`INSERT OR REPLACE INTO models (fingerprint, name, dir, dim, max_length, architecture) VALUES (?, ?, ?, ?, ?, ?)`)
+        .run(model.fingerprint, model.name, model.dir, model.dim, model.maxLength, model.architecture ?? null);
+      this.db.prepare(`INSERT INTO vector_indexes (collection_id, model_fingerprint, dim, precision) VALUES (?, ?, ?, ?)`).run(collectionId, model.fingerprint, model.dim, precision);
+      return this.vectorIndex(collectionId)!;
+    });
+    return bind.immediate();
+  }
+
+  dropVectors(collectionId: number): void {
+    this.db.transaction(() => {
+      this.db.prepare(`DELETE FROM doc_vectors WHERE collection_id = ?`).run(collectionId);
+      this.db.prepare(`DELETE FROM vector_indexes WHERE collection_id = ?`).run(collectionId);
+    }).immediate();
+  }
+
+  /** Passages that still lack vectors, in ord order: what a resumed indexing run has left to do. */
+  unindexedPassages(collectionId: number, limit = -1): StoredPassage[] {
+    const rows = this.db
+      .prepare(
+        `SELECT d.ord, d.doc_id AS id, d.title, d.text FROM documents d
+         LEFT JOIN doc_vectors v ON v.collection_id = d.collection_id AND v.ord = d.ord
+         WHERE d.collection_id = ? AND v.ord IS NULL ORDER BY d.ord LIMIT ?`,
+      )
+      .all(collectionId, limit) as Array<StoredPassage & { title: string | null }>;
+    return rows.map((r) => (r.title === null ? { ord: r.ord, id: r.id, text: r.text } : r) as StoredPassage);
+  }
+
+  writeDocVectors(collectionId: number, rows: DocVectorsInput[]): void {
+    const stmt = this.db.prepare(
+      `INSERT INTO doc_vectors (collection_id, ord, n_tokens, vectors, offsets, token_ids, pooled) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+    );
+    this.db.transaction(() => {
+      for (const r of rows) {
+        const offsets = new Int32Array(r.offsets.length * 2);
+        r.offsets.forEach(([s, e], i) => {
+          offsets[2 * i] = s;
+          offsets[2 * i + 1] = e;
+        });
+        stmt.run(collectionId, r.ord, r.nTokens, toBuffer(r.vectors), toBuffer(offsets), toBuffer(Int32Array.from(r.tokenIds)), toBuffer(r.pooled));
+      }
+    }).immediate();
+  }
+
+  *docVectors(collectionId: number): IterableIterator<StoredDocVectors> {
+    const precision = this.vectorIndex(collectionId)?.precision ?? 'fp16';
+    const stmt = this.db.prepare(`SELECT ord, n_tokens, vectors, offsets, token_ids, pooled FROM doc_vectors WHERE collection_id = ? ORDER BY ord`);
+    for (const row of stmt.iterate(collectionId) as IterableIterator<RawVectorsRow>) yield decodeVectorsRow(row, precision);
+  }
+
+  docVectorsFor(collectionId: number, ord: number): StoredDocVectors | null {
+    const precision = this.vectorIndex(collectionId)?.precision ?? 'fp16';
+    const row = this.db.prepare(`SELECT ord, n_tokens, vectors, offsets, token_ids, pooled FROM doc_vectors WHERE collection_id = ? AND ord = ?`).get(collectionId, ord) as
+      | RawVectorsRow
+      | undefined;
+    return row ? decodeVectorsRow(row, precision) : null;
+  }
+
+  // ── BM25 postings ──────────────────────────────────────────────────────────────────────────────────
+
+  saveBm25(collectionId: number, analyzer: string, postings: Buffer): void {
+    this.db.prepare(`INSERT OR REPLACE INTO bm25_indexes (collection_id, analyzer, postings) VALUES (?, ?, ?)`).run(collectionId, analyzer, postings);
+  }
+
+  loadBm25(collectionId: number): { analyzer: string; postings: Buffer } | null {
+    return (this.db.prepare(`SELECT analyzer, postings FROM bm25_indexes WHERE collection_id = ?`).get(collectionId) as { analyzer: string; postings: Buffer } | undefined) ?? null;
+  }
+
+  // ── settings ───────────────────────────────────────────────────────────────────────────────────────
+
+  setting(key: string): string | null {
+    return (this.db.prepare(`SELECT value FROM settings WHERE key = ?`).get(key) as { value: string } | undefined)?.value ?? null;
+  }
+
+  setSetting(key: string, value: string | null): void {
+    if (value === null) this.db.prepare(`DELETE FROM settings WHERE key = ?`).run(key);
+    else this.db.prepare(`INSERT OR REPLACE INTO settings (key, value) VALUES (?, ?)`).run(key, value);
+  }
+}
+
+interface RawVectorsRow {
+  ord: number;
+  n_tokens: number;
+  vectors: Buffer;
+  offsets: Buffer;
+  token_ids: Buffer;
+  pooled: Buffer;
+}
+
+function decodeVectorsRow(row: RawVectorsRow, precision: VectorPrecision): StoredDocVectors {
+  return {
+    ord: row.ord,
+    nTokens: row.n_tokens,
+    vectors: precision === 'fp16' ? new Uint16Array(aligned(row.vectors)) : new Float32Array(aligned(row.vectors)),
+    offsets: new Int32Array(aligned(row.offsets)),
+    tokenIds: new Int32Array(aligned(row.token_ids)),
+    pooled: new Float32Array(aligned(row.pooled)),
+  };
+}
+
+/** SQLite hands back Buffers that may sit at odd offsets of a shared pool; typed arrays need alignment. */
+function aligned(buf: Buffer): ArrayBuffer {
+  return buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength) as ArrayBuffer;
+}
+
+function toBuffer(view: ArrayBufferView): Buffer {
+  return Buffer.from(view.buffer, view.byteOffset, view.byteLength);
+}
