@@ -1,0 +1,33 @@
+import { ImportError } from '../errors.js';
+import type { ImportIssue } from '../types.js';
+
+const MAX_ISSUES = 50;
+
+/**
+ * Collects bad records while a dataset is read. Strict imports fail with every issue found (up to a cap,
+ * so a wholly wrong file stops early); `skipBad` imports keep the issues as a report instead.
+ */
+export class IssueLog {
+  readonly skipped: ImportIssue[] = [];
+  private readonly errors: ImportIssue[] = [];
+
+  constructor(private readonly skipBad: boolean) {}
+
+  report(issue: ImportIssue): void {
+    if (this.skipBad) {
+      this.skipped.push(issue);
+      return;
+    }
+    this.errors.push(issue);
+    if (this.errors.length >= MAX_ISSUES) throw new ImportError(this.errors);
+  }
+
+  /** A problem no `skipBad` can get around (unreadable file, no passages at all). */
+  fatal(issue: ImportIssue): never {
+    throw new ImportError([...this.errors, issue]);
+  }
+
+  finish(): void {
+    if (this.errors.length > 0) throw new ImportError(this.errors);
+  }
+}
