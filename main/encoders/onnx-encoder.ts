@@ -201,8 +201,7 @@ export class TokenEncoder {
 
   /** One forward pass at load time turns a wrong width or a tokenizer/model mismatch into a clear error now. */
   private async probe(): Promise<void> {
-    const largestId = this.tokenizer.vocabSize - 1;
-    const out = await this.run([[largestId, 0]]);
+    const out = await this.run([[this.tokenizer.maxTokenId, 0]]);
     if (out.hidden !== this.manifest.hiddenSize) {
       throw new SaegimError(
         'model-invalid',

@@ -12,7 +12,8 @@ export class TextTokenizer {
   private constructor(
     private readonly tokenizer: Tokenizer,
     readonly path: string,
-    readonly vocabSize: number,
+    /** Largest token id the tokenizer can emit; the model's embedding table must have a row for it. */
+    readonly maxTokenId: number,
   ) {}
 
   static load(path: string, maxLength: number): TextTokenizer {
@@ -25,7 +26,8 @@ export class TextTokenizer {
     }
     tokenizer.disablePadding();
     tokenizer.setTruncation(maxLength);
-    return new TextTokenizer(tokenizer, path, tokenizer.getVocabSize(true));
+    const maxTokenId = Math.max(...Object.values(tokenizer.getVocab(true)));
+    return new TextTokenizer(tokenizer, path, maxTokenId);
   }
 
   tokenId(token: string): number | null {
