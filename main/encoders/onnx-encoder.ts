@@ -55,8 +55,8 @@ export class TokenEncoder {
     try {
       session = await ort.InferenceSession.create(join(folder, MODEL_FILES.model), {
         executionProviders: sessionProviders(wanted),
-        intraOpNumThreads: opts.threads && opts.threads > 0 ? opts.threads : undefined,
         graphOptimizationLevel: 'all',
+        ...(opts.threads && opts.threads > 0 ? { intraOpNumThreads: opts.threads } : {}),
       });
     } catch (err) {
       throw new SaegimError('model-invalid', `${join(folder, MODEL_FILES.model)}: onnxruntime cannot load it (${(err as Error).message})`);

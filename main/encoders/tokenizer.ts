@@ -26,7 +26,8 @@ export class TextTokenizer {
     }
     tokenizer.disablePadding();
     tokenizer.setTruncation(maxLength);
-    const maxTokenId = Math.max(...Object.values(tokenizer.getVocab(true)));
+    let maxTokenId = 0;
+    for (const id of Object.values(tokenizer.getVocab(true))) if (id > maxTokenId) maxTokenId = id;
     return new TextTokenizer(tokenizer, path, maxTokenId);
   }
 
