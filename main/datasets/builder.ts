@@ -2,18 +2,27 @@ import type { DatasetFormat, ParsedDataset, Passage, Qrel, Query, SourceLocation
 import type { IssueLog } from './issues.js';
 import { cleanText } from './records.js';
 
+/** Where a record sits; a function when finding the line is costly (SQuAD) and only needed for a report. */
+export type RecordLocation = SourceLocation | (() => SourceLocation);
+
+const located = (at: RecordLocation): SourceLocation => (typeof at === 'function' ? at() : at);
+const lineOf = (at: RecordLocation): number => (typeof at === 'function' ? 0 : at.line);
+
 /**
- * Accumulates a dataset's records as a reader finds them, enforcing what holds for every format:
- * unique ids, no empty passages, qrels that point at known ids.
+ * Accumulates a dataset's records as a reader finds them, enforcing what holds for every format: unique
+ * ids (the first one wins under `skipBad`), no empty passages, qrels that point at known ids. Ids and text
+ * are NFC-normalised here so that an NFD file name or corpus id still matches its qrels.
  */
 export class DatasetBuilder {
   private readonly passages: Passage[] = [];
   private readonly queries: Query[] = [];
-  private readonly qrels: Qrel[] = [];
-  private readonly passageIds = new Set<string>();
-  private readonly queryIds = new Set<string>();
+  /** Keyed by split, query and passage: a repeated judgement replaces the earlier one, as the store does. */
+  private readonly qrels = new Map<string, Qrel>();
+  /** Id → line it was first seen on, so a duplicate can point back at the original. */
+  private readonly passageIds = new Map<string, number>();
+  private readonly queryIds = new Map<string, number>();
   private emptyPassages = 0;
-  duplicatePassagesMerged = 0;
+  private duplicatePassagesMerged = 0;
 
   constructor(
     private readonly format: DatasetFormat,
@@ -22,50 +31,76 @@ export class DatasetBuilder {
     private readonly log: IssueLog,
   ) {}
 
-  hasPassage(id: string): boolean {
-    return this.passageIds.has(id);
-  }
-
-  addPassage(id: string, text: string, title: string | null | undefined, at: SourceLocation): void {
-    if (this.passageIds.has(id)) {
-      this.log.report({ ...at, reason: `duplicate passage id "${id}"` });
-      return;
+  /** Adds a passage; false when it was dropped (empty, or a duplicate id). */
+  addPassage(rawId: string, text: string, title: string | null | undefined, at: RecordLocation): boolean {
+    const id = cleanText(rawId).trim();
+    const first = this.passageIds.get(id);
+    if (first !== undefined) {
+      this.log.report({ ...located(at), reason: `duplicate passage id "${id}"${first > 0 ? ` (first on line ${first})` : ''}` });
+      return false;
     }
     const body = cleanText(text).trim();
     if (body.length === 0) {
       this.emptyPassages++;
-      return;
+      return false;
     }
-    this.passageIds.add(id);
+    this.passageIds.set(id, lineOf(at));
     const t = title ? cleanText(title).trim() : '';
     this.passages.push(t ? { id, title: t, text: body } : { id, text: body });
+    return true;
   }
 
-  addQuery(id: string, text: string, at: SourceLocation): void {
-    if (this.queryIds.has(id)) {
-      this.log.report({ ...at, reason: `duplicate query id "${id}"` });
-      return;
+  /** A record whose text was empty or whitespace: dropped before it got an id, but still counted. */
+  countEmptyPassage(): void {
+    this.emptyPassages++;
+  }
+
+  /** A SQuAD paragraph whose context repeats an earlier one and was folded into it. */
+  countMergedPassage(): void {
+    this.duplicatePassagesMerged++;
+  }
+
+  /** Adds a query; false when its id was already taken. */
+  addQuery(rawId: string, text: string, at: RecordLocation): boolean {
+    const id = cleanText(rawId).trim();
+    const first = this.queryIds.get(id);
+    if (first !== undefined) {
+      this.log.report({ ...located(at), reason: `duplicate query id "${id}"${first > 0 ? ` (first on line ${first})` : ''}` });
+      return false;
     }
-    this.queryIds.add(id);
+    this.queryIds.set(id, lineOf(at));
     this.queries.push({ id, text: cleanText(text).trim() });
+    return true;
   }
 
   addQrel(qrel: Qrel): void {
-    this.qrels.push(qrel);
+    const queryId = cleanText(qrel.queryId).trim();
+    const docId = cleanText(qrel.docId).trim();
+    this.qrels.set(`${qrel.split}\u0000${queryId}\u0000${docId}`, { ...qrel, queryId, docId });
   }
 
+  /** The validated dataset; throws ImportError when a strict read found issues or nothing was left. */
   build(): ParsedDataset {
-    if (this.passages.length === 0) {
-      this.log.fatal({ file: this.source, line: 0, reason: this.emptyPassages > 0 ? 'every passage is empty' : 'no passages found' });
-    }
+    // Bad records first: in a strict read they, not the emptiness they caused, are what the user must fix.
     this.log.finish();
+    if (this.passages.length === 0) {
+      const skipped = this.log.skippedCount;
+      const reason =
+        skipped > 0
+          ? `no passages left after skipping ${skipped} bad record${skipped === 1 ? '' : 's'}`
+          : this.emptyPassages > 0
+            ? `no passages: all ${this.emptyPassages} are empty`
+            : 'no passages found';
+      this.log.fatal({ file: this.source, line: 0, reason });
+    }
     let unknownQuery = 0;
     let unknownPassage = 0;
-    const qrels = this.qrels.filter((q) => {
-      if (!this.queryIds.has(q.queryId)) return unknownQuery++, false;
-      if (!this.passageIds.has(q.docId)) return unknownPassage++, false;
-      return true;
-    });
+    const qrels: Qrel[] = [];
+    for (const q of this.qrels.values()) {
+      if (!this.queryIds.has(q.queryId)) unknownQuery++;
+      else if (!this.passageIds.has(q.docId)) unknownPassage++;
+      else qrels.push(q);
+    }
     return {
       format: this.format,
       name: this.name,

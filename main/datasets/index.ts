@@ -1,75 +1,76 @@
-import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
-import { basename, extname, join, resolve } from 'node:path';
+import { statSync } from 'node:fs';
+import { basename, resolve } from 'node:path';
 import { SaegimError } from '../errors.js';
 import type { DatasetFormat, ParsedDataset } from '../types.js';
 import { readBeir } from './beir.js';
 import { DatasetBuilder } from './builder.js';
+import { detectFormat } from './detect.js';
 import { IssueLog } from './issues.js';
 import { readPassagesJsonl } from './jsonl.js';
 import { readSquad } from './squad.js';
-import { readTxtFolder, txtFiles } from './txt.js';
+import { readTxtFolder } from './txt.js';
+
+export { detectFormat } from './detect.js';
 
 export interface ReadOptions {
+  /** `auto` (the default) detects the format from the path's shape. */
   format?: DatasetFormat | 'auto';
+  /** Leave malformed records and duplicate ids out and list them in `skipped`, instead of failing. */
   skipBad?: boolean;
+  /** Collection name to suggest; defaults to the folder name or the file name without `.json`/`.jsonl`. */
   name?: string;
 }
 
-/** Recognises a dataset by its shape, not its name, and says what it expected when it cannot. */
-export function detectFormat(path: string): DatasetFormat {
-  if (!existsSync(path)) throw new SaegimError('not-found', `${path}: no such file or folder`);
-  if (statSync(path).isDirectory()) {
-    if (existsSync(join(path, 'corpus.jsonl'))) return 'beir';
-    if (txtFiles(path).length > 0) return 'txt';
-    throw new SaegimError('bad-input', `${path}: a folder must hold corpus.jsonl (BEIR/MTEB) or .txt files`);
-  }
-  const ext = extname(path).toLowerCase();
-  if (ext === '.jsonl') return 'jsonl';
-  if (ext === '.json') {
-    const head = readHead(path, 64 * 1024);
-    if (/"data"\s*:\s*\[/.test(head) && /"paragraphs"|"title"/.test(head)) return 'squad';
-    throw new SaegimError('bad-input', `${path}: a .json dataset must be KorQuAD/SQuAD (a top-level "data" array of articles with "paragraphs")`);
-  }
-  throw new SaegimError('bad-input', `${path}: unknown dataset format (expected a KorQuAD/SQuAD .json, a .jsonl file, a BEIR folder or a folder of .txt)`);
-}
-
-function readHead(path: string, bytes: number): string {
-  const fd = openSync(path, 'r');
-  try {
-    const buf = Buffer.alloc(bytes);
-    const n = readSync(fd, buf, 0, bytes, 0);
-    return buf.subarray(0, n).toString('utf8');
-  } finally {
-    closeSync(fd);
-  }
-}
-
-/** Reads and validates a dataset; writes nothing. Throws ImportError naming file:line for bad records. */
+/**
+ * Reads and validates a dataset; writes nothing. Throws ImportError naming file:line, field and reason for
+ * up to 50 bad records, SaegimError('not-found') for a missing path and SaegimError('bad-input') for a path
+ * that is not a dataset.
+ */
 export async function readDataset(path: string, opts: ReadOptions = {}): Promise<ParsedDataset> {
   const source = resolve(path);
-  if (!existsSync(source)) throw new SaegimError('not-found', `${source}: no such file or folder`);
   const format = !opts.format || opts.format === 'auto' ? detectFormat(source) : opts.format;
-  const name = opts.name ?? basename(source).replace(/\.(jsonl|json)$/i, '');
-  const isDir = statSync(source).isDirectory();
+  const isDir = statOrNotFound(source).isDirectory();
   if ((format === 'beir' || format === 'txt') !== isDir) {
-    throw new SaegimError('bad-input', `${source}: format "${format}" expects ${isDir ? 'a file' : 'a folder'}`);
+    throw new SaegimError('bad-input', `${source}: format "${format}" expects ${isDir ? 'a file, not a folder' : 'a folder, not a file'}`);
   }
+  const name = (opts.name ?? basename(source).replace(/\.jsonl?$/i, '')).normalize('NFC');
   const log = new IssueLog(opts.skipBad ?? false);
-  let builder: DatasetBuilder;
+  try {
+    return (await readFormat(format, source, name, log)).build();
+  } catch (err) {
+    throw asSaegimError(err);
+  }
+}
+
+async function readFormat(format: DatasetFormat, source: string, name: string, log: IssueLog): Promise<DatasetBuilder> {
   switch (format) {
     case 'squad':
-      builder = readSquad(source, name, log);
-      break;
+      return readSquad(source, name, log);
     case 'beir':
-      builder = await readBeir(source, name, log);
-      break;
-    case 'jsonl':
-      builder = new DatasetBuilder('jsonl', name, source, log);
+      return readBeir(source, name, log);
+    case 'jsonl': {
+      const builder = new DatasetBuilder('jsonl', name, source, log);
       await readPassagesJsonl(source, builder, log);
-      break;
+      return builder;
+    }
     case 'txt':
-      builder = readTxtFolder(source, name, log);
-      break;
+      return readTxtFolder(source, name, log);
   }
-  return builder.build();
+}
+
+function statOrNotFound(path: string) {
+  try {
+    return statSync(path);
+  } catch {
+    throw new SaegimError('not-found', `${path}: no such file or folder`);
+  }
+}
+
+/** File-system failures mid-read (permissions, a folder where a file belongs) become errors the UI can show. */
+function asSaegimError(err: unknown): unknown {
+  if (err instanceof SaegimError) return err;
+  const e = err as NodeJS.ErrnoException;
+  if (typeof e?.code !== 'string' || !e.path) return err;
+  if (e.code === 'ENOENT') return new SaegimError('not-found', `${e.path}: no such file or folder`);
+  return new SaegimError('bad-input', `${e.path}: cannot be read (${e.code})`);
 }

@@ -22,9 +22,16 @@ export class IssueLog {
     if (this.errors.length >= MAX_ISSUES) throw new ImportError(this.errors);
   }
 
-  /** A problem no `skipBad` can get around (unreadable file, no passages at all). */
+  /**
+   * A problem no `skipBad` can get around (unreadable file, no passages at all). It comes first, followed by
+   * what was already found, skipped records included: when nothing was left they are the reason why.
+   */
   fatal(issue: ImportIssue): never {
-    throw new ImportError([...this.errors, issue]);
+    throw new ImportError([issue, ...this.errors, ...this.skipped].slice(0, MAX_ISSUES));
+  }
+
+  get skippedCount(): number {
+    return this.skipped.length;
   }
 
   finish(): void {

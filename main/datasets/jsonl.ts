@@ -1,10 +1,11 @@
-import { numberedLines } from './lines.js';
+import type { z } from 'zod';
 import type { DatasetBuilder } from './builder.js';
 import type { IssueLog } from './issues.js';
-import { PassageRecordSchema, describeZodError } from './records.js';
+import { numberedLines } from './lines.js';
+import { PassageRecordSchema, QueryRecordSchema, describeZodError } from './records.js';
 
-/** Passages from JSONL: one `{"id" | "_id", "text", "title"?}` per line (BEIR's corpus.jsonl included). */
-export async function readPassagesJsonl(path: string, builder: DatasetBuilder, log: IssueLog): Promise<void> {
+/** Valid records of a JSONL file with their line numbers; blank lines are skipped, bad ones reported. */
+async function* validRecords<T>(path: string, schema: z.ZodType<T>, log: IssueLog): AsyncGenerator<{ line: number; record: T }> {
   for await (const { line, text } of numberedLines(path)) {
     if (text.trim() === '') continue;
     let raw: unknown;
@@ -14,12 +15,22 @@ export async function readPassagesJsonl(path: string, builder: DatasetBuilder, l
       log.report({ file: path, line, reason: `not valid JSON (${(err as Error).message})` });
       continue;
     }
-    const parsed = PassageRecordSchema.safeParse(raw);
-    if (!parsed.success) {
-      log.report({ file: path, line, ...describeZodError(parsed.error) });
-      continue;
-    }
-    const r = parsed.data;
-    builder.addPassage((r._id ?? r.id)!, r.text, r.title, { file: path, line });
+    const parsed = schema.safeParse(raw);
+    if (parsed.success) yield { line, record: parsed.data };
+    else log.report({ file: path, line, ...describeZodError(parsed.error) });
+  }
+}
+
+/** Passages from JSONL: one `{"id" | "_id", "text", "title"?}` per line (BEIR's corpus.jsonl included). */
+export async function readPassagesJsonl(path: string, builder: DatasetBuilder, log: IssueLog): Promise<void> {
+  for await (const { line, record } of validRecords(path, PassageRecordSchema, log)) {
+    builder.addPassage((record._id ?? record.id)!, record.text, record.title, { file: path, line });
+  }
+}
+
+/** Queries from JSONL: one `{"_id" | "id", "text"}` per line (BEIR's queries.jsonl). */
+export async function readQueriesJsonl(path: string, builder: DatasetBuilder, log: IssueLog): Promise<void> {
+  for await (const { line, record } of validRecords(path, QueryRecordSchema, log)) {
+    builder.addQuery((record._id ?? record.id)!, record.text, { file: path, line });
   }
 }

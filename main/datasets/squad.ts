@@ -1,90 +1,143 @@
 import { readFileSync } from 'node:fs';
-import { type Node, type ParseError, parseTree, printParseErrorCode } from 'jsonc-parser';
+import { type JSONPath, type Node, findNodeAtLocation, getLocation, parseTree, printParseErrorCode, visit } from 'jsonc-parser';
+import { z } from 'zod';
+import type { SourceLocation } from '../types.js';
 import { DatasetBuilder } from './builder.js';
 import type { IssueLog } from './issues.js';
-import { cleanText } from './records.js';
+import { ArticleSchema, ParagraphSchema, QuestionSchema, cleanText, jsonPath } from './records.js';
+
+const DocumentSchema = z.object({ data: z.array(z.unknown()) });
 
 /**
- * KorQuAD 1.0 / SQuAD JSON. `data[].paragraphs[].context` are passages (identical contexts merged; each
- * keeps its article title), `qas[]` are queries, and a question's own paragraph is its one relevant
- * passage. The file is one JSON document, so it is parsed into a syntax tree whose node offsets give the
- * line of every bad record. Passage ids are `p1`, `p2`, … in first-seen order, stable across re-imports.
+ * KorQuAD 1.0 / SQuAD JSON. `data[].paragraphs[].context` are passages, `qas[]` are queries, and the
+ * paragraph a question belongs to is its one relevant passage (relevance 1, split `test`); answers are
+ * ignored. Identical contexts (compared after NFC and trimming) are merged into the first one, which keeps
+ * its own article's title; the merge is counted.
+ *
+ * Passage ids are `p` + the 1-based order in which each distinct context first appears, zero-padded to
+ * at least four digits and to the digit count of the file's paragraph total (`p0001`…`p0964` for KorQuAD
+ * dev, `p00001`… for SQuAD train), so one file always yields the same ids and they sort in file order.
+ *
+ * The file is one JSON document: JSON.parse reads it, and only when something is wrong is it parsed again
+ * into a jsonc-parser syntax tree, whose node offsets give the 1-based line of the bad record.
  */
 export function readSquad(path: string, name: string, log: IssueLog): DatasetBuilder {
   const builder = new DatasetBuilder('squad', name, path, log);
   const text = cleanText(readFileSync(path, 'utf8'));
-  const lineOf = lineLocator(text);
-  const errors: ParseError[] = [];
-  const root = parseTree(text, errors, { allowTrailingComma: false, disallowComments: true });
-  if (errors.length > 0 || !root) {
-    const e = errors[0];
-    log.fatal({ file: path, line: e ? lineOf(e.offset) : 1, reason: `not valid JSON (${e ? printParseErrorCode(e.error) : 'empty file'})` });
+  const where = new JsonLocator(path, text);
+  if (text.trim() === '') log.fatal({ file: path, line: 1, reason: 'the file is empty' });
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch (err) {
+    log.fatal(where.syntaxError(err as Error));
   }
-  const at = (node: Node | undefined, field: string) => ({ file: path, line: node ? lineOf(node.offset) : 1, field });
-  const data = property(root!, 'data');
-  if (!data || data.type !== 'array') log.fatal({ ...at(root, 'data'), reason: 'a SQuAD/KorQuAD file needs a top-level "data" array' });
+  const top = DocumentSchema.safeParse(doc);
+  if (!top.success) log.fatal({ ...where.at(['data']), reason: 'a KorQuAD/SQuAD file needs a top-level "data" array of articles' });
+
+  const report = (base: JSONPath, error: z.ZodError) => {
+    const issue = error.issues[0]!;
+    log.report({ ...where.at([...base, ...(issue.path as JSONPath)]), reason: issue.message });
+  };
+
+  const articles: Array<{ a: number; title: string | null | undefined; paragraphs: unknown[] }> = [];
+  let paragraphTotal = 0;
+  top.data!.data.forEach((raw, a) => {
+    const article = ArticleSchema.safeParse(raw);
+    if (!article.success) return report(['data', a], article.error);
+    articles.push({ a, title: article.data.title, paragraphs: article.data.paragraphs });
+    paragraphTotal += article.data.paragraphs.length;
+  });
+  const width = Math.max(4, String(paragraphTotal).length);
 
   const byContext = new Map<string, string>();
-  data!.children!.forEach((article, a) => {
-    const title = stringValue(property(article, 'title'));
-    const paragraphs = property(article, 'paragraphs');
-    if (!paragraphs || paragraphs.type !== 'array') {
-      log.report({ ...at(article, `data[${a}].paragraphs`), reason: 'missing "paragraphs" array' });
-      return;
-    }
-    paragraphs.children!.forEach((paragraph, p) => {
-      const where = `data[${a}].paragraphs[${p}]`;
-      const contextNode = property(paragraph, 'context');
-      const context = stringValue(contextNode);
-      if (context === undefined) {
-        log.report({ ...at(contextNode ?? paragraph, `${where}.context`), reason: contextNode ? 'context must be a string' : 'missing "context"' });
-        return;
+  for (const { a, title, paragraphs } of articles) {
+    paragraphs.forEach((raw, p) => {
+      const base: JSONPath = ['data', a, 'paragraphs', p];
+      const paragraph = ParagraphSchema.safeParse(raw);
+      if (!paragraph.success) return report(base, paragraph.error);
+      const context = cleanText(paragraph.data.context).trim();
+      let passageId: string | undefined;
+      if (context === '') builder.countEmptyPassage();
+      else if ((passageId = byContext.get(context)) !== undefined) builder.countMergedPassage();
+      else {
+        passageId = `p${String(byContext.size + 1).padStart(width, '0')}`;
+        byContext.set(context, passageId);
+        builder.addPassage(passageId, context, title, () => where.at([...base, 'context']));
       }
-      const key = cleanText(context).trim();
-      let passageId = byContext.get(key);
-      if (passageId) builder.duplicatePassagesMerged++;
-      else if (key.length > 0) {
-        passageId = `p${byContext.size + 1}`;
-        byContext.set(key, passageId);
-        builder.addPassage(passageId, context, title, at(contextNode, `${where}.context`));
-      } else {
-        builder.addPassage(`empty-${a}-${p}`, '', title, at(contextNode, `${where}.context`));
-      }
-      const qas = property(paragraph, 'qas');
-      if (!qas) return;
-      if (qas.type !== 'array') {
-        log.report({ ...at(qas, `${where}.qas`), reason: '"qas" must be an array' });
-        return;
-      }
-      qas.children!.forEach((qa, q) => {
-        const qWhere = `${where}.qas[${q}]`;
-        const idNode = property(qa, 'id');
-        const id = idNode && (idNode.type === 'string' || idNode.type === 'number') ? String(idNode.value).trim() : '';
-        const question = stringValue(property(qa, 'question'));
-        if (!id) return log.report({ ...at(idNode ?? qa, `${qWhere}.id`), reason: 'missing or empty question id' });
-        if (question === undefined || question.trim() === '') return log.report({ ...at(property(qa, 'question') ?? qa, `${qWhere}.question`), reason: 'missing or empty question' });
-        builder.addQuery(id, question, at(qa, qWhere));
-        if (passageId) builder.addQrel({ queryId: id, docId: passageId, relevance: 1, split: 'test' });
+      (paragraph.data.qas ?? []).forEach((rawQuestion, q) => {
+        const qPath: JSONPath = [...base, 'qas', q];
+        const question = QuestionSchema.safeParse(rawQuestion);
+        if (!question.success) return report(qPath, question.error);
+        const { id, question: questionText } = question.data;
+        const added = builder.addQuery(id, questionText, () => where.at([...qPath, 'id']));
+        // A duplicate id keeps its first paragraph; judging it against this one too would merge two questions.
+        if (added && passageId !== undefined) builder.addQrel({ queryId: id, docId: passageId, relevance: 1, split: 'test' });
       });
     });
-  });
+  }
   return builder;
 }
 
-function property(node: Node, key: string): Node | undefined {
-  if (node.type !== 'object') return undefined;
-  const pair = node.children?.find((c) => c.children?.[0]?.value === key);
-  return pair?.children?.[1];
-}
+/** Plain words for jsonc-parser's error codes. */
+const SYNTAX_ERRORS: Record<string, string> = {
+  InvalidSymbol: 'unexpected character',
+  InvalidNumberFormat: 'malformed number',
+  PropertyNameExpected: 'expected a property name in double quotes (trailing comma?)',
+  ValueExpected: 'expected a value',
+  ColonExpected: 'expected ":"',
+  CommaExpected: 'expected "," between items',
+  CloseBraceExpected: 'expected "}"',
+  CloseBracketExpected: 'expected "]"',
+  EndOfFileExpected: 'unexpected text after the end of the document',
+  InvalidCommentToken: 'comments are not allowed in JSON',
+  UnexpectedEndOfString: 'unterminated string',
+  InvalidUnicode: 'malformed \\u escape',
+  InvalidEscapeCharacter: 'malformed escape sequence',
+  InvalidCharacter: 'control character inside a string (write it as an escape)',
+};
 
-function stringValue(node: Node | undefined): string | undefined {
-  return node?.type === 'string' ? (node.value as string) : undefined;
-}
+/** Turns JSON paths into file lines, building the syntax tree only the first time a location is needed. */
+class JsonLocator {
+  private root: Node | undefined;
+  private lineStarts: number[] | undefined;
 
-function lineLocator(text: string): (offset: number) => number {
-  const starts = [0];
-  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 10) starts.push(i + 1);
-  return (offset) => {
+  constructor(
+    private readonly file: string,
+    private readonly text: string,
+  ) {}
+
+  /** The value at `path`; a field that is absent is placed at the start of the object that lacks it. */
+  at(path: JSONPath): SourceLocation {
+    this.root ??= parseTree(this.text, [], { disallowComments: true });
+    let node: Node | undefined;
+    for (let n = path.length; n >= 0 && !node && this.root; n--) node = findNodeAtLocation(this.root, path.slice(0, n));
+    const field = jsonPath(path);
+    return { file: this.file, line: node ? this.lineOf(node.offset) : 1, ...(field ? { field } : {}) };
+  }
+
+  syntaxError(parseError: Error): SourceLocation & { reason: string } {
+    let first: { code: string; offset: number } | undefined;
+    visit(
+      this.text,
+      { onError: (error, offset) => void (first ??= { code: printParseErrorCode(error), offset }) },
+      { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false },
+    );
+    // JSON.parse and jsonc-parser agree on real files; JSON.parse's own position is the fallback.
+    const offset = first?.offset ?? Number(/position (\d+)/.exec(parseError.message)?.[1] ?? NaN);
+    if (!Number.isFinite(offset)) return { file: this.file, line: 0, reason: `not valid JSON (${parseError.message})` };
+    const path = getLocation(this.text, offset).path.filter((key) => key !== '');
+    const field = jsonPath(path);
+    const reason = `not valid JSON: ${first ? (SYNTAX_ERRORS[first.code] ?? first.code) : parseError.message}`;
+    return { file: this.file, line: this.lineOf(offset), ...(field ? { field } : {}), reason };
+  }
+
+  private lineOf(offset: number): number {
+    if (!this.lineStarts) {
+      this.lineStarts = [0];
+      for (let i = 0; i < this.text.length; i++) if (this.text.charCodeAt(i) === 10) this.lineStarts.push(i + 1);
+    }
+    const starts = this.lineStarts;
     let lo = 0;
     let hi = starts.length - 1;
     while (lo < hi) {
@@ -93,5 +146,5 @@ function lineLocator(text: string): (offset: number) => number {
       else hi = mid - 1;
     }
     return lo + 1;
-  };
+  }
 }
