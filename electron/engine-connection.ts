@@ -1,0 +1,94 @@
+import { randomUUID } from 'node:crypto';
+import { utilityProcess, type UtilityProcess } from 'electron';
+import type { Progress } from '../main/api.js';
+import type { ApiMethod } from '../main/http-protocol.js';
+import type { BridgeReply } from './bridge.js';
+import type { EngineOptions, FromEngine, ToEngine } from './engine-messages.js';
+
+interface Pending {
+  resolve(reply: BridgeReply): void;
+  onProgress?: (p: Progress) => void;
+}
+
+/**
+ * The main process's handle on the engine's utility process: requests out, replies and progress back.
+ * If the engine dies (a native crash in onnxruntime, say) pending calls fail with an `internal` error and
+ * the next call starts a fresh engine.
+ */
+export class EngineConnection {
+  private child: UtilityProcess | null = null;
+  private readonly pending = new Map<string, Pending>();
+  private stopping = false;
+
+  constructor(
+    private readonly entry: string,
+    private readonly options: EngineOptions,
+  ) {}
+
+  private ensure(): UtilityProcess {
+    if (this.child) return this.child;
+    const child = utilityProcess.fork(this.entry, ['--engine-options', JSON.stringify(this.options)], {
+      serviceName: 'Saegim engine',
+      stdio: 'inherit',
+    });
+    child.on('message', (msg: FromEngine) => this.receive(msg));
+    child.on('exit', (code) => {
+      if (this.child === child) this.child = null;
+      const reason = this.stopping ? 'the app is closing' : `the engine process exited with code ${code}`;
+      for (const [id, p] of this.pending) {
+        p.resolve({ ok: false, error: { code: 'internal', message: reason } });
+        this.pending.delete(id);
+      }
+    });
+    this.child = child;
+    return child;
+  }
+
+  private receive(msg: FromEngine): void {
+    if (msg.type === 'progress') this.pending.get(msg.id)?.onProgress?.(msg.progress);
+    else if (msg.type === 'reply') {
+      const p = this.pending.get(msg.id);
+      this.pending.delete(msg.id);
+      p?.resolve(msg.ok ? { ok: true, result: msg.result } : { ok: false, error: msg.error });
+    } else if (msg.type === 'fatal') {
+      process.stderr.write(`saegim engine: ${msg.message}\n`);
+    }
+  }
+
+  start(): void {
+    this.ensure();
+  }
+
+  /** Runs a method in the engine; arguments must already be validated. */
+  request(method: ApiMethod, args: unknown[], onProgress?: (p: Progress) => void, id: string = randomUUID()): Promise<BridgeReply> {
+    if (this.stopping) return Promise.resolve({ ok: false, error: { code: 'internal', message: 'the app is closing' } });
+    const child = this.ensure();
+    return new Promise<BridgeReply>((resolve) => {
+      this.pending.set(id, { resolve, onProgress });
+      const msg: ToEngine = { type: 'call', id, method, args, progress: !!onProgress };
+      child.postMessage(msg);
+    });
+  }
+
+  cancel(id: string): void {
+    if (this.pending.has(id)) this.child?.postMessage({ type: 'cancel', id } satisfies ToEngine);
+  }
+
+  /** Asks the engine to close its database cleanly; kills it if it does not exit in time. */
+  async stop(timeoutMs = 5000): Promise<void> {
+    this.stopping = true;
+    const child = this.child;
+    if (!child) return;
+    await new Promise<void>((done) => {
+      const timer = setTimeout(() => {
+        child.kill();
+        done();
+      }, timeoutMs);
+      child.once('exit', () => {
+        clearTimeout(timer);
+        done();
+      });
+      child.postMessage({ type: 'shutdown' } satisfies ToEngine);
+    });
+  }
+}

@@ -1,0 +1,26 @@
+/**
+ * Messages between the main process and the engine's utility process. Structured clone carries them, so
+ * errors travel as WireError values (an Error would lose its code on the way).
+ */
+import type { Progress } from '../main/api.js';
+import type { ApiMethod, WireError } from '../main/http-protocol.js';
+
+export type ToEngine =
+  | { type: 'call'; id: string; method: ApiMethod; args: unknown[]; progress: boolean }
+  | { type: 'cancel'; id: string }
+  | { type: 'shutdown' };
+
+export type FromEngine =
+  | { type: 'ready' }
+  | { type: 'progress'; id: string; progress: Progress }
+  | { type: 'reply'; id: string; ok: true; result: unknown }
+  | { type: 'reply'; id: string; ok: false; error: WireError }
+  | { type: 'fatal'; message: string };
+
+/** What the engine process is started with (as `--engine-options <json>`). */
+export interface EngineOptions {
+  dbPath: string;
+  modelDir: string | null;
+  /** False turns off the first-run import of the bundled demo corpus. */
+  demo: boolean;
+}

@@ -1,0 +1,163 @@
+import { useCallback, useEffect, useState } from 'react';
+import type { CollectionSummary, EngineInfo } from '../../main/api.js';
+import { asApiError, type ApiError, type SaegimClient } from './api/client.js';
+import { ErrorNotice } from './components/ErrorNotice.js';
+import { ProgressBar } from './components/ProgressBar.js';
+import { AlignmentView, type AlignmentTarget } from './views/AlignmentView.js';
+import { DatasetsView } from './views/DatasetsView.js';
+import { EvaluateView } from './views/EvaluateView.js';
+import { SearchView, type QueryRequest } from './views/SearchView.js';
+import { SettingsView } from './views/SettingsView.js';
+
+export type Tab = 'datasets' | 'search' | 'alignment' | 'evaluate' | 'settings';
+
+const TABS: Array<{ id: Tab; ko: string; en: string }> = [
+  { id: 'datasets', ko: '데이터셋', en: 'Datasets' },
+  { id: 'search', ko: '검색', en: 'Search' },
+  { id: 'alignment', ko: '토큰 정렬', en: 'Alignment' },
+  { id: 'evaluate', ko: '평가', en: 'Evaluate' },
+  { id: 'settings', ko: '설정', en: 'Settings' },
+];
+
+/** The first run imports and indexes the demo corpus in the background; poll while it works. */
+const BOOTSTRAP_POLL_MS = 1500;
+
+export function App({ client }: { client: SaegimClient }) {
+  const [tab, setTab] = useState<Tab>('search');
+  const [info, setInfo] = useState<EngineInfo | null>(null);
+  const [collections, setCollections] = useState<CollectionSummary[] | null>(null);
+  const [active, setActive] = useState<string | null>(null);
+  const [target, setTarget] = useState<AlignmentTarget | null>(null);
+  const [queryRequest, setQueryRequest] = useState<QueryRequest | null>(null);
+  const [loadError, setLoadError] = useState<ApiError | null>(null);
+
+  const refresh = useCallback(async () => {
+    try {
+      const [i, c] = await Promise.all([client.info(), client.listCollections()]);
+      setInfo(i);
+      setCollections(c);
+      setLoadError(null);
+      setActive((current) => (current && c.some((x) => x.name === current) ? current : (c.find((x) => x.indexed > 0)?.name ?? c[0]?.name ?? null)));
+    } catch (err) {
+      setLoadError(asApiError(err));
+    }
+  }, [client]);
+
+  useEffect(() => {
+    void refresh();
+  }, [refresh]);
+
+  const bootstrapping = info?.bootstrap?.state === 'running';
+  useEffect(() => {
+    if (!bootstrapping) return;
+    const timer = setInterval(() => void refresh(), BOOTSTRAP_POLL_MS);
+    return () => clearInterval(timer);
+  }, [bootstrapping, refresh]);
+
+  const collection = collections?.find((c) => c.name === active) ?? null;
+
+  const openAlignment = (t: AlignmentTarget) => {
+    setTarget(t);
+    setTab('alignment');
+  };
+
+  const openQuery = (text: string) => {
+    setQueryRequest({ text, nonce: Date.now() });
+    setTab('search');
+  };
+
+  return (
+    <div className="app">
+      <header className="topbar">
+        <div className="brand">
+          <span className="brand-mark">새김</span>
+          <span className="brand-sub">SAEGIM</span>
+        </div>
+        <nav className="tabs" role="tablist" aria-label="보기">
+          {TABS.map((t) => (
+            <button
+              key={t.id}
+              type="button"
+              role="tab"
+              className="tab"
+              aria-selected={tab === t.id}
+              aria-controls={`view-${t.id}`}
+              data-tab={t.id}
+              onClick={() => setTab(t.id)}
+            >
+              {t.ko}
+              <span className="en">{t.en}</span>
+            </button>
+          ))}
+        </nav>
+        <div className="topbar-right">
+          <label className="row small" style={{ gap: 6 }}>
+            <span className="muted">컬렉션</span>
+            <select
+              aria-label="컬렉션 선택"
+              value={active ?? ''}
+              onChange={(e) => setActive(e.target.value || null)}
+              disabled={!collections || collections.length === 0}
+            >
+              {(collections ?? []).map((c) => (
+                <option key={c.name} value={c.name}>
+                  {c.name}
+                  {c.indexed < c.passages ? ` (인덱스 ${c.indexed}/${c.passages})` : ''}
+                </option>
+              ))}
+              {collections?.length === 0 && <option value="">컬렉션 없음</option>}
+            </select>
+          </label>
+        </div>
+      </header>
+
+      <main className="content">
+        {loadError && (
+          <div className="banner">
+            <ErrorNotice error={loadError} />
+          </div>
+        )}
+        {info?.bootstrap && info.bootstrap.state !== 'done' && (
+          <div className={`notice ${info.bootstrap.state === 'failed' ? 'error' : 'info'} banner`} data-testid="bootstrap">
+            {info.bootstrap.state === 'running' ? (
+              <>
+                <p style={{ marginBottom: 6 }}>
+                  <strong>처음 실행 준비 중</strong> — 데모 컬렉션 <b>{info.bootstrap.collection}</b>을(를) 가져와 인덱싱하고 있습니다. 끝나면 바로 검색할 수 있습니다.
+                </p>
+                <ProgressBar progress={info.bootstrap.progress} label="데모 컬렉션 준비" />
+              </>
+            ) : (
+              <p>
+                <strong>데모 컬렉션을 준비하지 못했습니다.</strong> {info.bootstrap.error}
+              </p>
+            )}
+          </div>
+        )}
+
+        <section id="view-datasets" role="tabpanel" hidden={tab !== 'datasets'}>
+          <DatasetsView client={client} collections={collections} active={active} onSelect={setActive} onChanged={refresh} />
+        </section>
+        <section id="view-search" role="tabpanel" hidden={tab !== 'search'}>
+          <SearchView client={client} collection={collection} request={queryRequest} visible={tab === 'search'} onOpen={openAlignment} />
+        </section>
+        <section id="view-alignment" role="tabpanel" hidden={tab !== 'alignment'}>
+          <AlignmentView client={client} target={target} visible={tab === 'alignment'} onBack={() => setTab('search')} />
+        </section>
+        <section id="view-evaluate" role="tabpanel" hidden={tab !== 'evaluate'}>
+          <EvaluateView client={client} collection={collection} onOpenQuery={openQuery} />
+        </section>
+        <section id="view-settings" role="tabpanel" hidden={tab !== 'settings'}>
+          <SettingsView client={client} info={info} onChanged={refresh} />
+        </section>
+      </main>
+
+      <footer className="statusbar">
+        <span>{info ? `모델: ${info.model ? `${info.model.name} (${info.model.dim}차원)` : '없음'}` : '엔진에 연결하는 중…'}</span>
+        {info && <span>실행: {info.activeExecutionProvider.toUpperCase()}</span>}
+        <span className="spacer" />
+        <span>{client.transport === 'electron' ? '데스크톱' : '브라우저 모드 · 127.0.0.1'}</span>
+        {info && <span>v{info.version}</span>}
+      </footer>
+    </div>
+  );
+}

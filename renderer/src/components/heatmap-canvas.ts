@@ -1,0 +1,141 @@
+import type { AlignmentGrid } from '../logic/alignment-grid.js';
+import { columnLabelStride, heatmapLayout, type ColourScale, type HeatmapLayout } from '../logic/heatmap.js';
+
+export const HEATMAP_FONT = "'Noto Sans KR', 'NanumGothic', 'Apple SD Gothic Neo', 'Malgun Gothic', sans-serif";
+const LABEL_ANGLE = (55 * Math.PI) / 180;
+const ARGMAX = '#e8590c';
+const INK = '#1d2733';
+const MUTED = '#8a94a3';
+
+export interface DrawState {
+  droppedRows: ReadonlySet<number>;
+  hover: { row: number; col: number } | null;
+}
+
+function clip(label: string, max = 10): string {
+  return label.length > max ? `${label.slice(0, max - 1)}…` : label;
+}
+
+/** Sizes the heatmap so that its labels fit: row labels at their widest, column labels slanted. */
+export function measureLayout(ctx: CanvasRenderingContext2D, grid: AlignmentGrid, availableWidth: number): HeatmapLayout {
+  ctx.font = `13px ${HEATMAP_FONT}`;
+  const rowLabel = Math.max(...grid.rows.map((r) => ctx.measureText(clip(r.label)).width), 30);
+  ctx.font = `12px ${HEATMAP_FONT}`;
+  const colLabel = Math.max(...grid.cols.map((c) => ctx.measureText(clip(c.label)).width), 20);
+  return heatmapLayout(grid.rows.length, grid.cols.length, {
+    availableWidth,
+    rowLabelWidth: Math.min(200, Math.ceil(rowLabel) + 18),
+    columnLabelHeight: Math.min(150, Math.ceil(colLabel * Math.sin(LABEL_ANGLE)) + 18),
+  });
+}
+
+/**
+ * Draws the heatmap in layout coordinates: labels, cells coloured by similarity, values where cells are
+ * wide enough to print them, each row's argmax outlined, dropped rows faded.
+ */
+export function drawHeatmap(ctx: CanvasRenderingContext2D, grid: AlignmentGrid, layout: HeatmapLayout, scale: ColourScale, state: DrawState): void {
+  const { left, top, cellWidth: cw, cellHeight: ch } = layout;
+  ctx.fillStyle = '#ffffff';
+  ctx.fillRect(0, 0, layout.width, layout.height);
+  ctx.textBaseline = 'middle';
+
+  // Row labels: query tokens.
+  ctx.font = `13px ${HEATMAP_FONT}`;
+  ctx.textAlign = 'right';
+  grid.rows.forEach((row, r) => {
+    const dropped = state.droppedRows.has(r);
+    ctx.fillStyle = dropped ? MUTED : state.hover?.row === r ? '#2563a8' : INK;
+    const y = top + r * ch + ch / 2;
+    ctx.fillText(clip(row.label), left - 8, y);
+    if (dropped) {
+      const w = ctx.measureText(clip(row.label)).width;
+      ctx.fillRect(left - 8 - w, y, w, 1);
+    }
+  });
+
+  // Column labels: passage tokens, slanted so that Hangul stays upright enough to read.
+  ctx.font = `12px ${HEATMAP_FONT}`;
+  ctx.textAlign = 'left';
+  const stride = columnLabelStride(cw);
+  grid.cols.forEach((col, c) => {
+    if (c % stride !== 0 && state.hover?.col !== c) return;
+    ctx.save();
+    ctx.translate(left + c * cw + cw / 2, top - 6);
+    ctx.rotate(-LABEL_ANGLE);
+    ctx.fillStyle = col.skipped ? MUTED : state.hover?.col === c ? '#2563a8' : INK;
+    ctx.fillText(clip(col.label), 0, 0);
+    ctx.restore();
+  });
+
+  // Cells.
+  const showValues = cw >= 38;
+  ctx.font = `11px ${HEATMAP_FONT}`;
+  ctx.textAlign = 'center';
+  grid.similarity.forEach((rowValues, r) => {
+    const dropped = state.droppedRows.has(r);
+    ctx.globalAlpha = dropped ? 0.25 : 1;
+    rowValues.forEach((v, c) => {
+      const x = left + c * cw;
+      const y = top + r * ch;
+      ctx.fillStyle = Number.isFinite(v) ? scale.colour(v) : '#eef0f3';
+      ctx.fillRect(x, y, cw, ch);
+      if (showValues && Number.isFinite(v)) {
+        ctx.fillStyle = scale.ink(v);
+        ctx.fillText(v.toFixed(2), x + cw / 2, y + ch / 2 + 0.5);
+      }
+    });
+    ctx.globalAlpha = 1;
+  });
+
+  // Grid lines, thin enough not to compete with the colours.
+  ctx.strokeStyle = 'rgba(255,255,255,0.7)';
+  ctx.lineWidth = 1;
+  ctx.beginPath();
+  for (let c = 1; c < layout.cols; c++) {
+    ctx.moveTo(left + c * cw + 0.5, top);
+    ctx.lineTo(left + c * cw + 0.5, top + layout.rows * ch);
+  }
+  for (let r = 1; r < layout.rows; r++) {
+    ctx.moveTo(left, top + r * ch + 0.5);
+    ctx.lineTo(left + layout.cols * cw, top + r * ch + 0.5);
+  }
+  ctx.stroke();
+
+  // Each row's argmax: the passage token MaxSim picks for that query token.
+  ctx.strokeStyle = ARGMAX;
+  ctx.lineWidth = 2;
+  grid.best.forEach((c, r) => {
+    if (state.droppedRows.has(r) || c < 0) return;
+    ctx.strokeRect(left + c * cw + 1, top + r * ch + 1, cw - 2, ch - 2);
+  });
+
+  if (state.hover) {
+    ctx.strokeStyle = INK;
+    ctx.lineWidth = 1.5;
+    ctx.strokeRect(left + state.hover.col * cw + 0.75, top + state.hover.row * ch + 0.75, cw - 1.5, ch - 1.5);
+  }
+
+  ctx.strokeStyle = '#cfd5dd';
+  ctx.lineWidth = 1;
+  ctx.strokeRect(left + 0.5, top + 0.5, layout.cols * cw, layout.rows * ch);
+}
+
+/** A standalone PNG: a title line over the heatmap, drawn at twice the size for print. */
+export function renderPng(grid: AlignmentGrid, layout: HeatmapLayout, scale: ColourScale, droppedRows: ReadonlySet<number>, title: string): Promise<Blob> {
+  const header = 36;
+  const factor = 2;
+  const canvas = document.createElement('canvas');
+  canvas.width = Math.max(layout.width, 480) * factor;
+  canvas.height = (layout.height + header) * factor;
+  const ctx = canvas.getContext('2d')!;
+  ctx.scale(factor, factor);
+  ctx.fillStyle = '#ffffff';
+  ctx.fillRect(0, 0, canvas.width, canvas.height);
+  ctx.fillStyle = INK;
+  ctx.font = `bold 14px ${HEATMAP_FONT}`;
+  ctx.textBaseline = 'middle';
+  ctx.fillText(title, 12, header / 2);
+  ctx.translate(0, header);
+  drawHeatmap(ctx, grid, layout, scale, { droppedRows, hover: null });
+  return new Promise((resolve, reject) => canvas.toBlob((b) => (b ? resolve(b) : reject(new Error('PNG encoding failed'))), 'image/png'));
+}

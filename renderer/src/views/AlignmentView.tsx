@@ -1,0 +1,419 @@
+import { useEffect, useLayoutEffect, useMemo, useRef, useState, type CSSProperties, type MouseEvent } from 'react';
+import { Bar, BarChart, CartesianGrid, Cell, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
+import type { AblationResult, Explanation } from '../../../main/api.js';
+import type { SearchMethod } from '../../../main/types.js';
+import { asApiError, type ApiError, type SaegimClient } from '../api/client.js';
+import { downloadBlob, safeFileName } from '../components/download.js';
+import { ErrorNotice } from '../components/ErrorNotice.js';
+import { drawHeatmap, measureLayout, renderPng } from '../components/heatmap-canvas.js';
+import { MethodName } from '../components/methods.js';
+import { droppedRowsOf, droppedTokens, eojeolGrid, subwordGrid, type AlignmentGrid } from '../logic/alignment-grid.js';
+import { METHOD_ORDER } from '../logic/evaluation.js';
+import { cellAt, formatSimilarity, legendStops, similarityScale, tokenShade, type HeatmapLayout } from '../logic/heatmap.js';
+
+/** A passage picked from the search results, with its rank in every method's list at the time. */
+export interface AlignmentTarget {
+  collection: string;
+  query: string;
+  docId: string;
+  title?: string;
+  skipPunctuation: boolean;
+  ranks: Partial<Record<SearchMethod, number | null>>;
+  from: SearchMethod;
+}
+
+interface Props {
+  client: SaegimClient;
+  target: AlignmentTarget | null;
+  visible: boolean;
+  onBack(): void;
+}
+
+type Granularity = 'subword' | 'eojeol';
+
+export function AlignmentView({ client, target, visible, onBack }: Props) {
+  const [explanation, setExplanation] = useState<Explanation | null>(null);
+  const [error, setError] = useState<ApiError | null>(null);
+  const [loading, setLoading] = useState(false);
+  const [granularity, setGranularity] = useState<Granularity>('subword');
+  const [dropped, setDropped] = useState<Set<number>>(new Set());
+  const [ablation, setAblation] = useState<AblationResult | null>(null);
+  const [ablationError, setAblationError] = useState<ApiError | null>(null);
+  const [hover, setHover] = useState<{ row: number; col: number; x: number; y: number } | null>(null);
+  const ablationTicket = useRef(0);
+
+  useEffect(() => {
+    if (!target) return;
+    let live = true;
+    setLoading(true);
+    setError(null);
+    setExplanation(null);
+    setDropped(new Set());
+    setAblation(null);
+    setAblationError(null);
+    client
+      .explain({ collection: target.collection, query: target.query, docId: target.docId, skipPunctuation: target.skipPunctuation })
+      .then(
+        (e) => live && setExplanation(e),
+        (err: unknown) => live && setError(asApiError(err)),
+      )
+      .finally(() => live && setLoading(false));
+    return () => {
+      live = false;
+    };
+  }, [client, target]);
+
+  const grid = useMemo<AlignmentGrid | null>(
+    () => (explanation ? (granularity === 'eojeol' ? eojeolGrid(explanation) : subwordGrid(explanation)) : null),
+    [explanation, granularity],
+  );
+  const scale = useMemo(() => similarityScale(grid?.similarity ?? []), [grid]);
+  const droppedRows = useMemo(() => (grid ? droppedRowsOf(grid, dropped) : new Set<number>()), [grid, dropped]);
+
+  const toggleRow = (r: number) => {
+    if (!grid || !target || !explanation) return;
+    const members = grid.rows[r]!.members;
+    const next = new Set(dropped);
+    if (members.every((i) => next.has(i))) members.forEach((i) => next.delete(i));
+    else members.forEach((i) => next.add(i));
+    setDropped(next);
+    if (next.size === 0) {
+      setAblation(null);
+      return;
+    }
+    const ticket = ++ablationTicket.current;
+    setAblationError(null);
+    client
+      .ablate({ collection: target.collection, query: target.query, docId: target.docId, skipPunctuation: target.skipPunctuation, dropQueryTokens: [...next].sort((a, b) => a - b) })
+      .then(
+        (a) => ticket === ablationTicket.current && setAblation(a),
+        (err: unknown) => ticket === ablationTicket.current && setAblationError(asApiError(err)),
+      );
+  };
+
+  const resetAblation = () => {
+    ablationTicket.current++;
+    setDropped(new Set());
+    setAblation(null);
+  };
+
+  if (!target) {
+    return <p className="empty">검색 결과에서 문단을 고르면 질의 토큰과 문단 토큰의 정렬이 여기에 표시됩니다.</p>;
+  }
+
+  const contributionSum = grid ? grid.contributions.reduce((s, x) => s + x, 0) : 0;
+
+  return (
+    <div className="stack">
+      <div className="panel align-head">
+        <div>
+          <button type="button" className="btn small" onClick={onBack} style={{ marginBottom: 8 }}>
+            ← 검색 결과
+          </button>
+          <p className="small muted">질의</p>
+          <h2 lang="ko" data-testid="align-query">
+            {target.query}
+          </h2>
+          <p className="small muted" style={{ marginTop: 8 }}>
+            문단 <span className="mono">{target.docId}</span> · {target.collection}
+          </p>
+          <h3>{explanation?.docTitle ?? target.title ?? target.docId}</h3>
+          <div className="row small" style={{ marginTop: 8, gap: 14 }}>
+            {METHOD_ORDER.filter((m) => m in target.ranks).map((m) => (
+              <span key={m} className="row" style={{ gap: 4, display: 'inline-flex' }}>
+                <MethodName method={m} />
+                <b className="num">{target.ranks[m] ? `${target.ranks[m]}위` : '순위 밖'}</b>
+              </span>
+            ))}
+          </div>
+        </div>
+        <div className="score-box">
+          <div>
+            <div className="value" data-testid="maxsim-score">
+              {explanation ? explanation.score.toFixed(4) : '—'}
+            </div>
+            <div className="label">MaxSim 점수 S(q,d)</div>
+          </div>
+          <div>
+            <div className="value">{explanation?.rank ?? '—'}</div>
+            <div className="label">MVR 전체 순위</div>
+          </div>
+        </div>
+      </div>
+
+      {loading && <p className="empty">정렬을 계산하는 중…</p>}
+      {error && <ErrorNotice error={error} />}
+
+      {grid && explanation && (
+        <>
+          <div className="panel">
+            <div className="panel-head">
+              <h2>질의 토큰</h2>
+              <span className="muted small">토큰을 누르면 합에서 빼고(ablation) 점수와 순위를 다시 계산합니다.</span>
+              <span className="spacer" />
+              {dropped.size > 0 && (
+                <button type="button" className="btn small" onClick={resetAblation}>
+                  모두 되돌리기
+                </button>
+              )}
+            </div>
+            <div className="query-chips" data-testid="query-chips">
+              {grid.rows.map((row, r) => {
+                const some = row.members.some((i) => dropped.has(i));
+                const all = droppedRows.has(r);
+                return (
+                  <button
+                    key={`${row.start}-${r}`}
+                    type="button"
+                    className={`chip${all ? ' dropped' : some ? ' partial' : ''}`}
+                    aria-pressed={all}
+                    onClick={() => toggleRow(r)}
+                    title={all ? '다시 포함' : '이 토큰을 빼고 계산'}
+                  >
+                    <span lang="ko">{row.label}</span>
+                    <span className="chip-value">{grid.contributions[r]!.toFixed(3)}</span>
+                  </button>
+                );
+              })}
+            </div>
+            {dropped.size > 0 && (
+              <div className="notice info small" style={{ marginTop: 10 }} data-testid="ablation">
+                {ablation ? (
+                  <>
+                    토큰 {dropped.size}개를 빼면 점수 <b className="num">{ablation.originalScore.toFixed(4)}</b> →{' '}
+                    <b className="num">{ablation.score.toFixed(4)}</b> ({(ablation.score - ablation.originalScore).toFixed(4)}), MVR 순위{' '}
+                    <b>{ablation.originalRank ?? '—'}</b> → <b>{ablation.rank ?? '—'}</b>
+                    {ablation.rank !== null && ablation.originalRank !== null && ablation.rank !== ablation.originalRank && (
+                      <span className={`marker ${ablation.rank < ablation.originalRank ? 'up' : 'down'}`} style={{ marginLeft: 6 }}>
+                        {ablation.rank < ablation.originalRank ? `↑${ablation.originalRank - ablation.rank}` : `↓${ablation.rank - ablation.originalRank}`}
+                      </span>
+                    )}
+                  </>
+                ) : ablationError ? (
+                  ablationError.message
+                ) : (
+                  '다시 계산하는 중…'
+                )}
+              </div>
+            )}
+          </div>
+
+          <div className="panel">
+            <div className="panel-head">
+              <h2>유사도 히트맵</h2>
+              <span className="muted small">행: 질의 토큰 · 열: 문단 토큰 · 값: E_q[i]·E_d[j]</span>
+              <span className="spacer" />
+              <div className="segmented" role="group" aria-label="토큰 단위">
+                <button type="button" aria-pressed={granularity === 'subword'} onClick={() => setGranularity('subword')}>
+                  서브워드
+                </button>
+                <button type="button" aria-pressed={granularity === 'eojeol'} onClick={() => setGranularity('eojeol')}>
+                  어절
+                </button>
+              </div>
+            </div>
+            <HeatmapCanvas
+              grid={grid}
+              scale={scale}
+              droppedRows={droppedRows}
+              hover={hover}
+              visible={visible}
+              onHover={setHover}
+              exportTitle={`${target.query}  ×  ${explanation.docTitle ?? explanation.docId} (${explanation.docId})  ·  MaxSim ${explanation.score.toFixed(4)}`}
+              exportName={safeFileName('saegim', target.collection, explanation.docId, granularity) + '.png'}
+            />
+          </div>
+
+          <div className="align-body">
+            <div className="panel">
+              <div className="panel-head">
+                <h2>문단</h2>
+                <span className="muted small">각 토큰은 어느 질의 토큰이든 주는 가장 높은 유사도로 칠해집니다.</span>
+              </div>
+              <PassageText explanation={explanation} grid={grid} scale={scale} hoverCol={hover?.col ?? null} />
+            </div>
+            <div className="panel">
+              <div className="panel-head">
+                <h2>질의 토큰별 기여도</h2>
+              </div>
+              <p className="small" data-testid="contribution-sum">
+                Σ 기여도 = <b className="num">{contributionSum.toFixed(4)}</b> = MaxSim 점수 <b className="num">{explanation.score.toFixed(4)}</b>
+                {granularity === 'eojeol' && <span className="muted"> (어절 막대는 그 어절 서브워드 기여도의 합)</span>}
+              </p>
+              <ContributionChart grid={grid} droppedRows={droppedRows} />
+            </div>
+          </div>
+        </>
+      )}
+    </div>
+  );
+}
+
+interface HeatmapProps {
+  grid: AlignmentGrid;
+  scale: ReturnType<typeof similarityScale>;
+  droppedRows: ReadonlySet<number>;
+  hover: { row: number; col: number; x: number; y: number } | null;
+  visible: boolean;
+  onHover(h: { row: number; col: number; x: number; y: number } | null): void;
+  exportTitle: string;
+  exportName: string;
+}
+
+function HeatmapCanvas({ grid, scale, droppedRows, hover, visible, onHover, exportTitle, exportName }: HeatmapProps) {
+  const wrap = useRef<HTMLDivElement>(null);
+  const canvas = useRef<HTMLCanvasElement>(null);
+  const [width, setWidth] = useState(0);
+  const [layout, setLayout] = useState<HeatmapLayout | null>(null);
+
+  useLayoutEffect(() => {
+    const el = wrap.current;
+    if (!el) return;
+    const observer = new ResizeObserver(() => setWidth(el.clientWidth));
+    observer.observe(el);
+    setWidth(el.clientWidth);
+    return () => observer.disconnect();
+  }, []);
+
+  useLayoutEffect(() => {
+    const c = canvas.current;
+    if (!c || !visible || width === 0) return;
+    const ctx = c.getContext('2d')!;
+    const l = measureLayout(ctx, grid, width);
+    const dpr = window.devicePixelRatio || 1;
+    c.width = Math.round(l.width * dpr);
+    c.height = Math.round(l.height * dpr);
+    c.style.width = `${l.width}px`;
+    c.style.height = `${l.height}px`;
+    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+    drawHeatmap(ctx, grid, l, scale, { droppedRows, hover: hover ? { row: hover.row, col: hover.col } : null });
+    setLayout(l);
+  }, [grid, scale, droppedRows, hover, width, visible]);
+
+  const onMove = (e: MouseEvent<HTMLCanvasElement>) => {
+    if (!layout) return;
+    const rect = e.currentTarget.getBoundingClientRect();
+    const cell = cellAt(layout, e.clientX - rect.left, e.clientY - rect.top);
+    if (!cell) {
+      if (hover) onHover(null);
+      return;
+    }
+    // Viewport coordinates: the tooltip is position: fixed, so the scrolling heatmap cannot clip it.
+    if (hover?.row !== cell.row || hover?.col !== cell.col) onHover({ ...cell, x: e.clientX, y: e.clientY });
+  };
+
+  const exportPng = async () => {
+    if (!layout) return;
+    downloadBlob(await renderPng(grid, layout, scale, droppedRows, exportTitle), exportName);
+  };
+
+  const value = hover ? grid.similarity[hover.row]![hover.col]! : null;
+  const stops = legendStops(scale, 3);
+  return (
+    <>
+      <div className="row small" style={{ marginBottom: 10, gap: 16 }}>
+        <span className="legend">
+          <span className="num">{formatSimilarity(stops[0]!.value)}</span>
+          <span className="legend-bar" />
+          <span className="num">{formatSimilarity(stops[2]!.value)}</span>
+        </span>
+        <span className="legend">
+          <span className="legend-argmax" /> 행 최댓값 (MaxSim이 고른 문단 토큰)
+        </span>
+        <span className="muted">
+          {grid.rows.length} × {grid.cols.length}
+        </span>
+        <span style={{ marginLeft: 'auto' }}>
+          <button type="button" className="btn small" onClick={() => void exportPng()} data-testid="export-png">
+            PNG로 저장
+          </button>
+        </span>
+      </div>
+      <div className="heatmap-wrap" ref={wrap} onMouseLeave={() => onHover(null)}>
+        <canvas ref={canvas} onMouseMove={onMove} data-testid="heatmap" aria-label="질의 토큰과 문단 토큰의 유사도 히트맵" role="img" />
+        {hover && value !== null && (
+          <div className="tooltip" style={tooltipPlacement(hover.x, hover.y)} data-testid="heatmap-tooltip">
+            <span lang="ko">‘{grid.rows[hover.row]!.label}’</span> × <span lang="ko">‘{grid.cols[hover.col]!.label}’</span>
+            <br />
+            유사도 <span className="v">{formatSimilarity(value)}</span>
+            {grid.best[hover.row] === hover.col && ' · 행 최댓값'}
+            {grid.cols[hover.col]!.skipped && ' · MaxSim에서 제외된 토큰'}
+          </div>
+        )}
+      </div>
+    </>
+  );
+}
+
+/** Below-right of the pointer, flipped to the other side near the window's right or bottom edge. */
+function tooltipPlacement(x: number, y: number): CSSProperties {
+  const flipX = x > window.innerWidth - 300;
+  const flipY = y > window.innerHeight - 90;
+  return {
+    ...(flipX ? { right: window.innerWidth - x + 14 } : { left: x + 14 }),
+    ...(flipY ? { bottom: window.innerHeight - y + 14 } : { top: y + 14 }),
+  };
+}
+
+function PassageText({ explanation, grid, scale, hoverCol }: { explanation: Explanation; grid: AlignmentGrid; scale: ReturnType<typeof similarityScale>; hoverCol: number | null }) {
+  const text = explanation.docText;
+  const pieces: Array<{ key: string; text: string; col: number | null }> = [];
+  let at = 0;
+  const cols = grid.cols
+    .map((g, c) => ({ g, c }))
+    .filter(({ g }) => g.end > g.start)
+    .sort((a, b) => a.g.start - b.g.start);
+  for (const { g, c } of cols) {
+    const start = Math.max(g.start, at);
+    if (start >= g.end) continue;
+    if (start > at) pieces.push({ key: `gap-${at}`, text: text.slice(at, start), col: null });
+    pieces.push({ key: `tok-${c}`, text: text.slice(start, g.end), col: c });
+    at = g.end;
+  }
+  if (at < text.length) pieces.push({ key: `gap-${at}`, text: text.slice(at), col: null });
+  return (
+    <p className="passage-text" lang="ko" data-testid="passage-text">
+      {pieces.map((p) =>
+        p.col === null ? (
+          <span key={p.key}>{p.text}</span>
+        ) : (
+          <span
+            key={p.key}
+            className={`tok${grid.cols[p.col]!.skipped ? ' skipped' : ''}${hoverCol === p.col ? ' hover' : ''}`}
+            style={{ background: tokenShade(scale, grid.columnMax[p.col]!), color: scale.position(grid.columnMax[p.col]!) > 0.7 ? '#fff' : undefined }}
+            title={`최대 유사도 ${formatSimilarity(grid.columnMax[p.col]!)}`}
+          >
+            {p.text}
+          </span>
+        ),
+      )}
+    </p>
+  );
+}
+
+function ContributionChart({ grid, droppedRows }: { grid: AlignmentGrid; droppedRows: ReadonlySet<number> }) {
+  const data = grid.rows.map((row, r) => ({ label: row.label, value: grid.contributions[r]!, dropped: droppedRows.has(r) }));
+  const height = Math.max(160, data.length * 28 + 48);
+  return (
+    <div style={{ height }} data-testid="contributions">
+      <ResponsiveContainer width="100%" height="100%">
+        <BarChart data={data} layout="vertical" margin={{ top: 4, right: 24, bottom: 4, left: 4 }}>
+          <CartesianGrid horizontal={false} stroke="#e1e5ea" />
+          <XAxis type="number" tick={{ fontSize: 12 }} tickFormatter={(v: number) => v.toFixed(2)} />
+          <YAxis type="category" dataKey="label" width={96} tick={{ fontSize: 13 }} interval={0} />
+          <ReferenceLine x={0} stroke="#9aa4b2" />
+          <Tooltip
+            formatter={(v) => [Number(v).toFixed(4), '기여도']}
+            labelFormatter={(l) => `질의 토큰 ‘${String(l)}’`}
+            cursor={{ fill: 'rgba(37,99,168,0.06)' }}
+          />
+          <Bar dataKey="value" isAnimationActive={false} radius={[0, 3, 3, 0]}>
+            {data.map((d, i) => (
+              <Cell key={i} fill={d.dropped ? '#cfd5dd' : '#2563a8'} />
+            ))}
+          </Bar>
+        </BarChart>
+      </ResponsiveContainer>
+    </div>
+  );
+}

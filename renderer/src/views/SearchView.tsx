@@ -1,0 +1,319 @@
+import { useEffect, useMemo, useRef, useState, type KeyboardEvent } from 'react';
+import type { CollectionSummary, MethodResult, SearchHit, SearchResponse } from '../../../main/api.js';
+import type { SearchMethod } from '../../../main/types.js';
+import { asApiError, type ApiError, type SaegimClient } from '../api/client.js';
+import { ErrorNotice } from '../components/ErrorNotice.js';
+import { METHOD_COLOUR, methodStyle } from '../components/methods.js';
+import { METHOD_LABEL, METHOD_ORDER } from '../logic/evaluation.js';
+import { moveCursor, submitsQuery, type ResultCursor } from '../logic/keys.js';
+import { markerLabel, rankMarkers, ranksOf, type RankMarker } from '../logic/rank-diff.js';
+import type { AlignmentTarget } from './AlignmentView.js';
+
+/** A query sent from elsewhere (the evaluation scatter); the nonce makes a repeat of the same text run again. */
+export interface QueryRequest {
+  text: string;
+  nonce: number;
+}
+
+interface Props {
+  client: SaegimClient;
+  collection: CollectionSummary | null;
+  request: QueryRequest | null;
+  visible: boolean;
+  onOpen(target: AlignmentTarget): void;
+}
+
+const SNIPPET_CHARS = 140;
+
+function snippet(hit: SearchHit): string {
+  const text = hit.text.replace(/\s+/g, ' ').trim();
+  return text.length > SNIPPET_CHARS ? `${text.slice(0, SNIPPET_CHARS)}…` : text;
+}
+
+function formatScore(method: SearchMethod, score: number): string {
+  // Fused scores are reciprocal ranks (≈ 0.016); four decimals would show them all as equal.
+  return method === 'hybrid' ? score.toFixed(5) : score.toFixed(4);
+}
+
+export function SearchView({ client, collection, request, visible, onOpen }: Props) {
+  const [query, setQuery] = useState('');
+  const [k, setK] = useState(10);
+  const [skipPunctuation, setSkipPunctuation] = useState(false);
+  const [reference, setReference] = useState<SearchMethod>('bm25');
+  const [response, setResponse] = useState<SearchResponse | null>(null);
+  const [error, setError] = useState<ApiError | null>(null);
+  const [busy, setBusy] = useState(false);
+  const [cursor, setCursor] = useState<ResultCursor | null>(null);
+  const [linked, setLinked] = useState<string | null>(null);
+  const input = useRef<HTMLInputElement>(null);
+  const grid = useRef<HTMLDivElement>(null);
+  const latest = useRef(0);
+
+  const run = async (text = query) => {
+    if (!collection || !text.trim()) return;
+    const ticket = ++latest.current;
+    setBusy(true);
+    setError(null);
+    try {
+      const r = await client.search({ collection: collection.name, query: text, k, skipPunctuation });
+      if (ticket !== latest.current) return;
+      setResponse(r);
+      setCursor(null);
+    } catch (err) {
+      if (ticket === latest.current) setError(asApiError(err));
+    } finally {
+      if (ticket === latest.current) setBusy(false);
+    }
+  };
+
+  useEffect(() => {
+    if (!request) return;
+    setQuery(request.text);
+    void run(request.text);
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [request?.nonce]);
+
+  useEffect(() => {
+    if (visible && !response) input.current?.focus();
+  }, [visible, response]);
+
+  const results: MethodResult[] = useMemo(
+    () => (response ? METHOD_ORDER.map((m) => response.results.find((r) => r.method === m)).filter((r): r is MethodResult => !!r) : []),
+    [response],
+  );
+  const markers = useMemo(() => rankMarkers(results, reference), [results, reference]);
+
+  const open = (method: SearchMethod, hit: SearchHit) => {
+    if (!response) return;
+    onOpen({
+      collection: response.collection,
+      query: response.query,
+      docId: hit.docId,
+      title: hit.title,
+      skipPunctuation,
+      ranks: ranksOf(results, hit.docId),
+      from: method,
+    });
+  };
+
+  const onQueryKey = (e: KeyboardEvent<HTMLInputElement>) => {
+    if (e.key === 'Enter') {
+      // Enter that ends a Hangul composition must only commit the syllable (logic/keys.ts).
+      if (submitsQuery({ key: e.key, isComposing: e.nativeEvent.isComposing, keyCode: e.keyCode, shiftKey: e.shiftKey })) {
+        e.preventDefault();
+        void run();
+      }
+      return;
+    }
+    if (e.key === 'ArrowDown' && results.length > 0 && !e.nativeEvent.isComposing) {
+      e.preventDefault();
+      setCursor(moveCursor(results, null, 'ArrowDown'));
+      grid.current?.focus();
+    }
+  };
+
+  const onGridKey = (e: KeyboardEvent<HTMLDivElement>) => {
+    if (e.key === 'Enter' && cursor) {
+      const hit = results.find((r) => r.method === cursor.method)?.hits[cursor.index];
+      if (hit) {
+        e.preventDefault();
+        open(cursor.method, hit);
+      }
+      return;
+    }
+    if (e.key === 'Escape') {
+      input.current?.focus();
+      return;
+    }
+    if (e.key === 'ArrowUp' && cursor?.index === 0) {
+      e.preventDefault();
+      setCursor(null);
+      input.current?.focus();
+      return;
+    }
+    const next = moveCursor(results, cursor, e.key);
+    if (next !== cursor) {
+      e.preventDefault();
+      setCursor(next);
+    }
+  };
+
+  useEffect(() => {
+    if (!cursor) return;
+    grid.current?.querySelector<HTMLElement>(`[data-method="${cursor.method}"][data-index="${cursor.index}"]`)?.scrollIntoView({ block: 'nearest' });
+  }, [cursor]);
+
+  const cursorDoc = cursor ? results.find((r) => r.method === cursor.method)?.hits[cursor.index]?.docId : undefined;
+  const highlighted = linked ?? cursorDoc ?? null;
+
+  return (
+    <div>
+      <div className="panel">
+        <form
+          className="search-form"
+          onSubmit={(e) => {
+            e.preventDefault();
+          }}
+        >
+          <input
+            ref={input}
+            type="search"
+            value={query}
+            onChange={(e) => setQuery(e.target.value)}
+            onKeyDown={onQueryKey}
+            placeholder="질의를 입력하세요 — 예: 한글을 만든 왕은 누구인가?"
+            aria-label="질의"
+            lang="ko"
+            autoComplete="off"
+            spellCheck={false}
+          />
+          <button type="button" className="btn primary" onClick={() => void run()} disabled={!collection || !query.trim() || busy}>
+            {busy ? '검색 중…' : '검색'}
+          </button>
+        </form>
+        <div className="row small" style={{ marginTop: 10, gap: 18 }}>
+          <span className="muted">{collection ? `‘${collection.name}’ · 문단 ${collection.passages.toLocaleString('ko-KR')}개` : '컬렉션을 먼저 가져오세요'}</span>
+          <label className="row" style={{ gap: 6 }}>
+            상위
+            <select value={k} onChange={(e) => setK(Number(e.target.value))} aria-label="상위 k">
+              {[5, 10, 20, 50].map((n) => (
+                <option key={n} value={n}>
+                  {n}
+                </option>
+              ))}
+            </select>
+          </label>
+          <label className="row" style={{ gap: 6 }}>
+            순위 비교 기준
+            <select value={reference} onChange={(e) => setReference(e.target.value as SearchMethod)} aria-label="순위 비교 기준">
+              {METHOD_ORDER.map((m) => (
+                <option key={m} value={m}>
+                  {METHOD_LABEL[m]}
+                </option>
+              ))}
+            </select>
+          </label>
+          <label className="check">
+            <input type="checkbox" checked={skipPunctuation} onChange={(e) => setSkipPunctuation(e.target.checked)} />
+            MaxSim에서 문단의 문장부호 제외
+          </label>
+          <span className="muted" style={{ marginLeft: 'auto' }}>
+            <span className="kbd">↑</span> <span className="kbd">↓</span> <span className="kbd">←</span> <span className="kbd">→</span> 결과 이동 ·{' '}
+            <span className="kbd">Enter</span> 토큰 정렬 보기
+          </span>
+        </div>
+      </div>
+
+      {error && (
+        <div style={{ marginTop: 16 }}>
+          <ErrorNotice error={error} />
+        </div>
+      )}
+
+      {!response && !error && (
+        <p className="empty">
+          질의를 입력하면 MVR · BM25 · SVR · Hybrid 결과가 나란히 표시됩니다.
+          <br />
+          <span className="small">결과 카드의 ↑/↓ 표시는 같은 문단이 비교 기준 방법보다 몇 계단 위·아래에 있는지, new는 기준 결과에 없다는 뜻입니다.</span>
+        </p>
+      )}
+
+      {response && (
+        <div
+          className="results"
+          ref={grid}
+          tabIndex={0}
+          onKeyDown={onGridKey}
+          role="group"
+          aria-label="방법별 검색 결과 (화살표 키로 이동, Enter로 토큰 정렬)"
+          data-testid="results"
+        >
+          {results.map((r) => (
+            <div className="column" key={r.method} style={methodStyle(r.method)} data-column={r.method} role="group" aria-label={METHOD_LABEL[r.method]}>
+              <div className="column-head">
+                <h3>{METHOD_LABEL[r.method]}</h3>
+                {r.method === reference && <span className="tag accent">기준</span>}
+                <span className="spacer" />
+                {!r.unavailable && <span className="small muted num">{r.millis < 1 ? '<1' : r.millis.toFixed(0)} ms</span>}
+              </div>
+              {r.unavailable ? (
+                <div className="unavailable" data-testid={`unavailable-${r.method}`}>
+                  <strong>사용할 수 없음</strong>
+                  <br />
+                  {r.unavailable}
+                </div>
+              ) : r.hits.length === 0 ? (
+                <div className="unavailable">일치하는 문단이 없습니다.</div>
+              ) : (
+                r.hits.map((hit, i) => (
+                  <HitCard
+                    key={hit.docId}
+                    method={r.method}
+                    index={i}
+                    hit={hit}
+                    marker={markers[r.method]?.get(hit.docId)}
+                    isCursor={cursor?.method === r.method && cursor.index === i}
+                    isLinked={highlighted === hit.docId}
+                    onHover={setLinked}
+                    onOpen={() => open(r.method, hit)}
+                  />
+                ))
+              )}
+            </div>
+          ))}
+        </div>
+      )}
+    </div>
+  );
+}
+
+interface HitProps {
+  method: SearchMethod;
+  index: number;
+  hit: SearchHit;
+  marker: RankMarker | undefined;
+  isCursor: boolean;
+  isLinked: boolean;
+  onHover(docId: string | null): void;
+  onOpen(): void;
+}
+
+const MARKER_TITLE: Record<RankMarker['kind'], string> = {
+  up: '기준 방법보다 위',
+  down: '기준 방법보다 아래',
+  new: '기준 방법의 결과에 없음',
+  same: '기준 방법과 같은 순위',
+};
+
+function HitCard({ method, index, hit, marker, isCursor, isLinked, onHover, onOpen }: HitProps) {
+  return (
+    <button
+      type="button"
+      tabIndex={-1}
+      className={`hit${isCursor ? ' cursor' : ''}${isLinked ? ' linked' : ''}`}
+      data-method={method}
+      data-index={index}
+      data-doc={hit.docId}
+      aria-current={isCursor ? 'true' : undefined}
+      onMouseEnter={() => onHover(hit.docId)}
+      onMouseLeave={() => onHover(null)}
+      onClick={onOpen}
+      style={{ borderLeft: `3px solid ${METHOD_COLOUR[method]}` }}
+    >
+      <div className="hit-top">
+        <span className="hit-rank num">{hit.rank}</span>
+        <span className="hit-title">{hit.title ?? hit.docId}</span>
+        {marker && (
+          <span className={`marker ${marker.kind}`} title={MARKER_TITLE[marker.kind]} data-marker={markerLabel(marker)}>
+            {markerLabel(marker)}
+          </span>
+        )}
+      </div>
+      <div className="hit-snippet">{snippet(hit)}</div>
+      <div className="row" style={{ marginTop: 4, justifyContent: 'space-between' }}>
+        <span className="hit-id mono">{hit.docId}</span>
+        <span className="hit-score num">{formatScore(method, hit.score)}</span>
+      </div>
+    </button>
+  );
+}
