@@ -26,8 +26,16 @@ export function packageVersion(): string {
 
 export const BUNDLED_MODEL = 'saegim-dlm-mini-ko';
 
+/**
+ * Files that native code opens by path (onnxruntime reads model.onnx itself) cannot live inside a
+ * packaged app's asar archive; electron-builder unpacks them next to it.
+ */
+function unpacked(path: string): string {
+  return path.replace(/app\.asar(?=[\\/])/, 'app.asar.unpacked');
+}
+
 export function bundledModelDir(): string {
-  return join(packageRoot(), 'assets', 'models', BUNDLED_MODEL);
+  return unpacked(join(packageRoot(), 'assets', 'models', BUNDLED_MODEL));
 }
 
 export function bundledDatasetDir(): string {
