@@ -6,7 +6,7 @@ import { runBenchmark } from './bench/index.js';
 import { SaegimError } from './errors.js';
 import { defaultDbPath, packageVersion, rendererDir } from './paths.js';
 import { SaegimService } from './service.js';
-import { SEARCH_METHODS, type SearchMethod } from './types.js';
+import { SEARCH_METHODS, type ExecutionProvider, type SearchMethod } from './types.js';
 
 /** Progress on stderr: one rewritten line on a terminal, a line every few seconds when piped. */
 function progressPrinter(label: string): (p: Progress) => void {
@@ -49,8 +49,13 @@ function interruptible(): AbortSignal {
   return controller.signal;
 }
 
-async function withService<T>(opts: { db?: string; model?: string }, fn: (service: SaegimService) => Promise<T>): Promise<T> {
-  const service = SaegimService.open({ dbPath: resolve(opts.db ?? defaultDbPath()), modelDir: opts.model ? resolve(opts.model) : null, bundledDataDir: null });
+async function withService<T>(opts: { db?: string; model?: string; provider?: ExecutionProvider }, fn: (service: SaegimService) => Promise<T>): Promise<T> {
+  const service = SaegimService.open({
+    dbPath: resolve(opts.db ?? defaultDbPath()),
+    modelDir: opts.model ? resolve(opts.model) : null,
+    bundledDataDir: null,
+    executionProvider: opts.provider,
+  });
   try {
     return await fn(service);
   } finally {
@@ -92,6 +97,7 @@ export function buildProgram(): Command {
     .version(packageVersion())
     .showHelpAfterError();
   const db = () => new Option('--db <file>', 'database file').default(defaultDbPath());
+  const provider = () => new Option('--provider <provider>', 'execution provider (cuda needs `npm run cuda`)').choices(['cpu', 'cuda']);
 
   program
     .command('import <path>')
@@ -122,6 +128,7 @@ export function buildProgram(): Command {
     .option('--rebuild', 'drop existing vectors first (to switch models)')
     .option('--batch-size <n>', 'passages committed per transaction', parsePositiveInt)
     .option('--json', 'print the report as JSON')
+    .addOption(provider())
     .addOption(db())
     .action(async (collection: string, o) => {
       const report = await withService(o, (s) =>
@@ -145,6 +152,7 @@ export function buildProgram(): Command {
     .option('--skip-punctuation', 'leave document punctuation tokens out of MaxSim')
     .option('--model <dir>', 'model folder')
     .option('--json', 'print JSON')
+    .addOption(provider())
     .addOption(db())
     .action(async (collection: string, query: string, o) => {
       const response = await withService(o, (s) => s.search({ collection, query, methods: o.method, k: o.k, skipPunctuation: Boolean(o.skipPunctuation) }));
@@ -157,6 +165,7 @@ export function buildProgram(): Command {
     .description('token-level MaxSim alignment of a query with one passage')
     .option('--skip-punctuation', 'leave document punctuation tokens out of MaxSim')
     .option('--json', 'print JSON')
+    .addOption(provider())
     .addOption(db())
     .action(async (collection: string, query: string, docId: string, o) => {
       const ex = await withService(o, (s) => s.explain({ collection, query, docId, skipPunctuation: Boolean(o.skipPunctuation) }));
@@ -180,6 +189,7 @@ export function buildProgram(): Command {
     .option('--skip-punctuation', 'leave document punctuation tokens out of MaxSim')
     .option('--run-dir <dir>', 'write TREC run files and per-query metrics here')
     .option('--json', 'print one JSON object on stdout')
+    .addOption(provider())
     .addOption(db())
     .action(async (dataset: string, o) => {
       const signal = interruptible();

@@ -37,7 +37,7 @@ import { indexedText, punctuationMask } from './search/passage-text.js';
 import { CollectionSearcher } from './search/searcher.js';
 import { halvesToFloats } from './store/half.js';
 import { SaegimStore } from './store/store.js';
-import { SEARCH_METHODS, type EncodedText, type Passage, type SearchMethod, type TokenVectors } from './types.js';
+import { SEARCH_METHODS, type EncodedText, type ExecutionProvider, type Passage, type SearchMethod, type TokenVectors } from './types.js';
 import {
   AblationRequestSchema,
   EvaluateRequestSchema,
@@ -55,6 +55,8 @@ export interface ServiceOptions {
   modelDir?: string | null;
   /** Where the first-run demo dataset lives; null disables the first-run import. */
   bundledDataDir?: string | null;
+  /** Overrides the configured execution provider for this process (CLI `--provider`). */
+  executionProvider?: ExecutionProvider;
 }
 
 export const DEMO_COLLECTION = 'demo-ko';
@@ -89,7 +91,7 @@ export class SaegimService implements SaegimApi {
     const get = (key: string) => this.store.setting(key);
     return {
       modelDir: this.opts.modelDir ?? get('modelDir') ?? (existsSync(bundledModelDir()) ? bundledModelDir() : null),
-      executionProvider: (get('executionProvider') as Settings['executionProvider'] | null) ?? 'cpu',
+      executionProvider: this.opts.executionProvider ?? (get('executionProvider') as Settings['executionProvider'] | null) ?? 'cpu',
       threads: Number(get('threads') ?? 0),
       precision: (get('precision') as Settings['precision'] | null) ?? 'fp16',
     };

@@ -1,27 +1,135 @@
-import { Bm25Index } from '../search/bm25.js';
 import { mulberry32 } from '../eval/significance.js';
+import { Bm25Index } from '../search/bm25.js';
+
+export interface Bm25BenchOptions {
+  /** Synthetic passages to generate (ignored when `passages` is given). */
+  docs?: number;
+  /** Queries to time (synthetic ones are drawn from the passages; ignored when `queryTexts` is given). */
+  queries?: number;
+  seed?: number;
+  /** Real passages to index instead of synthetic text (title + text already joined). */
+  passages?: Array<{ id: string; text: string }>;
+  queryTexts?: string[];
+  /** Hits per query. */
+  k?: number;
+}
+
+export interface Bm25BenchResult {
+  docs: number;
+  queries: number;
+  k: number;
+  /** Mean analysed terms (bigrams and words) per passage. */
+  avg_doc_terms: number;
+  vocabulary: number;
+  postings: number;
+  /** Analysing and indexing every passage. */
+  index_ms: number;
+  queries_per_s: number;
+  ms_per_query: number;
+  p50_ms: number;
+  p99_ms: number;
+  /** Size of the postings as the store keeps them (JSON), and the time to reload them without re-analysis. */
+  postings_json_bytes: number;
+  reload_ms: number;
+}
 
 /**
- * BM25 throughput on synthetic Korean text: eojeol made of syllables drawn with a Zipf-like skew from a
- * fixed inventory, so term statistics resemble prose rather than uniform noise.
+ * Common syllables of Korean prose: stems are drawn from these, so bigram statistics resemble real text
+ * (a few very frequent bigrams, a long tail) rather than uniform noise that would make every posting short.
  */
-export async function benchBm25(opts: { docs?: number; queries?: number; seed?: number } = {}): Promise<Record<string, number>> {
-  const docsN = opts.docs ?? 10_000;
-  const queriesN = opts.queries ?? 2_000;
-  const random = mulberry32(opts.seed ?? 1);
-  const syllables = '가나다라마바사아자차카타파하서울한국수도역사과학기술문화경제생활전통음식도시사람연구발전산업정부시장교육'.split('');
-  const pick = () => syllables[Math.floor(syllables.length * random() ** 2)]!;
-  const eojeol = () => Array.from({ length: 2 + Math.floor(random() * 3) }, pick).join('');
-  const sentence = (words: number) => Array.from({ length: words }, eojeol).join(' ');
-  const docs = Array.from({ length: docsN }, (_, i) => ({ id: `d${i}`, text: sentence(30 + Math.floor(random() * 50)) }));
-  const queries = Array.from({ length: queriesN }, () => sentence(3 + Math.floor(random() * 5)));
+const SYLLABLES = Array.from(
+  '가각간갈감강개거건결경계고공과관교구국군권귀그근금기김나남내년노는다단당대도동두드등라래로록료류리마만말매면명모목무문물미민바반발방백법변보복본부분불사산상새생서석선설성세소속수시식신실심아안암약양어언업여역연영예오왕외요용우운원위유육은음의이인일자작장재전정제조종주중지진질차찰창천청체초최추출치카타태토통트파판평포표품프하학한할함합해행향허현형호화활회효후흥',
+);
+const PARTICLES = ['은', '는', '이', '가', '을', '를', '의', '에', '에서', '으로', '와', '과', '도', '만', '이다', '하였다', '했다', '된다'];
+
+/** Inverse-CDF sampler over ranks with weight 1 / (rank + 1): Zipf's law for word frequencies. */
+function zipfSampler(size: number, random: () => number): () => number {
+  const cdf = new Float64Array(size);
+  let total = 0;
+  for (let r = 0; r < size; r++) cdf[r] = total += 1 / (r + 1);
+  return () => {
+    const x = random() * total;
+    let lo = 0;
+    let hi = size - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (cdf[mid]! < x) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  };
+}
+
+/** Seeded Korean-like passages and queries: Zipf-distributed stems of 1–3 syllables, particles attached. */
+export function syntheticKoreanCorpus(docs: number, queries: number, seed: number): { passages: Array<{ id: string; text: string }>; queryTexts: string[] } {
+  const random = mulberry32(seed);
+  const pick = <T>(xs: readonly T[]) => xs[Math.floor(random() * xs.length)]!;
+  const syllable = zipfSampler(SYLLABLES.length, random);
+  const stems = Array.from({ length: 5000 }, () => {
+    const length = random() < 0.2 ? 1 : random() < 0.75 ? 2 : 3;
+    return Array.from({ length }, () => SYLLABLES[syllable()]!).join('');
+  });
+  const stem = zipfSampler(stems.length, random);
+  const eojeol = () => stems[stem()]! + (random() < 0.7 ? pick(PARTICLES) : '');
+  const passages = Array.from({ length: docs }, (_, i) => {
+    const words = Array.from({ length: 60 + Math.floor(random() * 80) }, eojeol);
+    return { id: `d${i}`, text: words.join(' ') };
+  });
+  const queryTexts = Array.from({ length: queries }, () => {
+    // Words from one passage, re-inflected: a question about it that shares stems but not endings.
+    const source = pick(passages).text.split(' ');
+    const length = 3 + Math.floor(random() * 5);
+    const start = Math.floor(random() * Math.max(1, source.length - length));
+    return source
+      .slice(start, start + length)
+      .map((w) => (random() < 0.5 ? w : w.slice(0, -1) + pick(PARTICLES)))
+      .join(' ');
+  });
+  return { passages, queryTexts };
+}
+
+/** `saegim bench bm25`: indexing time, query throughput and latency, postings size and reload time. */
+export async function benchBm25(opts: Bm25BenchOptions = {}): Promise<Bm25BenchResult> {
+  const k = opts.k ?? 10;
+  const synthetic = !opts.passages || !opts.queryTexts ? syntheticKoreanCorpus(opts.docs ?? 1000, opts.queries ?? 2000, opts.seed ?? 1) : null;
+  const passages = opts.passages ?? synthetic!.passages;
+  const queryTexts = opts.queryTexts ?? synthetic!.queryTexts;
 
   const t0 = performance.now();
-  const index = Bm25Index.build(docs);
+  const index = Bm25Index.build(passages);
   const indexMs = performance.now() - t0;
-  for (const q of queries.slice(0, 50)) index.search(q, 10);
+
+  for (const q of queryTexts.slice(0, 100)) index.search(q, k);
+  const latencies = new Float64Array(queryTexts.length);
   const t1 = performance.now();
-  for (const q of queries) index.search(q, 10);
+  for (let i = 0; i < queryTexts.length; i++) {
+    const start = performance.now();
+    index.search(queryTexts[i]!, k);
+    latencies[i] = performance.now() - start;
+  }
   const seconds = (performance.now() - t1) / 1000;
-  return { docs: docsN, queries: queriesN, index_ms: indexMs, queries_per_s: queriesN / seconds, ms_per_query: (seconds * 1000) / queriesN };
+  latencies.sort();
+  const quantile = (q: number) => (latencies.length === 0 ? 0 : latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))]!);
+
+  const saved = index.toPostings();
+  const json = JSON.stringify(saved);
+  const t2 = performance.now();
+  Bm25Index.fromPostings(JSON.parse(json));
+  const reloadMs = performance.now() - t2;
+
+  return {
+    docs: index.size,
+    queries: queryTexts.length,
+    k,
+    avg_doc_terms: saved.docIds.length > 0 ? saved.docLengths.reduce((a, b) => a + b, 0) / saved.docIds.length : 0,
+    vocabulary: index.vocabularySize,
+    postings: index.postingCount,
+    index_ms: indexMs,
+    queries_per_s: seconds > 0 ? queryTexts.length / seconds : 0,
+    ms_per_query: queryTexts.length > 0 ? (seconds * 1000) / queryTexts.length : 0,
+    p50_ms: quantile(0.5),
+    p99_ms: quantile(0.99),
+    postings_json_bytes: Buffer.byteLength(json, 'utf8'),
+    reload_ms: reloadMs,
+  };
 }

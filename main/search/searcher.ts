@@ -1,6 +1,7 @@
 import { SaegimError } from '../errors.js';
 import type { SaegimStore, StoredPassage } from '../store/store.js';
 import type { EncodedText, ScoredPassage, SearchMethod, TokenVectors } from '../types.js';
+import { ANALYZER_NAME } from './analyzer.js';
 import { Bm25Index } from './bm25.js';
 import { reciprocalRankFusion } from './hybrid.js';
 import { MaxSimIndex } from './maxsim.js';
@@ -39,7 +40,8 @@ export class CollectionSearcher {
   searchBm25(query: string, k: number): ScoredPassage[] {
     if (!this.bm25) {
       const saved = this.store.loadBm25(this.collectionId);
-      this.bm25 = saved
+      // Postings from an older analyzer are rebuilt rather than trusted: their terms would not match queries.
+      this.bm25 = saved && saved.analyzer === ANALYZER_NAME
         ? Bm25Index.fromPostings(JSON.parse(saved.postings.toString('utf8')))
         : Bm25Index.build(this.store.passages(this.collectionId).map((p) => ({ id: p.id, text: indexedText(p) })));
     }
