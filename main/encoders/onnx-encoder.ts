@@ -56,6 +56,8 @@ export class TokenEncoder {
       session = await ort.InferenceSession.create(join(folder, MODEL_FILES.model), {
         executionProviders: sessionProviders(wanted),
         graphOptimizationLevel: 'all',
+        // Errors reach the user as SaegimError messages; onnxruntime's own stderr lines would only duplicate them.
+        logSeverityLevel: 3,
         ...(opts.threads && opts.threads > 0 ? { intraOpNumThreads: opts.threads } : {}),
       });
     } catch (err) {

@@ -1,0 +1,206 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { mulberry32 } from '../../main/eval/significance.js';
+import { MaxSimIndex, maxSimScore, topKScores } from '../../main/search/maxsim.js';
+import { floatsToHalves, halvesToFloats } from '../../main/store/half.js';
+import type { TokenVectors } from '../../main/types.js';
+
+/**
+ * Tolerance against the naive loop: both sum the same float32 products, the kernel in float32 with FMA
+ * (sgemm), the loop in float64. For unit vectors each dot product differs by < 1e-6, and a score sums at most
+ * a dozen of them, so 1e-4 leaves a wide margin while still catching any wrong token or lost mask.
+ */
+const EXACT = 1e-4;
+/** fp16 storage against the fp32 originals: half precision rounds each component by ≤ 2^-11 relative. */
+const HALF = 2e-2;
+
+function unitVectors(random: () => number, length: number, dim: number): TokenVectors {
+  const data = new Float32Array(length * dim);
+  for (let i = 0; i < length; i++) {
+    let norm = 0;
+    for (let d = 0; d < dim; d++) {
+      const v = random() * 2 - 1;
+      data[i * dim + d] = v;
+      norm += v * v;
+    }
+    norm = Math.sqrt(norm);
+    for (let d = 0; d < dim; d++) data[i * dim + d]! /= norm;
+  }
+  return { length, dim, data };
+}
+
+interface Doc {
+  vectors: TokenVectors;
+  mask?: Uint8Array;
+}
+
+/** Lengths from 0 to 40 (longer than the small test blocks), some all-masked, masks dropping ~25 %. */
+function randomDocs(random: () => number, count: number, dim: number): Doc[] {
+  return Array.from({ length: count }, (_, i) => {
+    const length = i === 0 ? 0 : Math.floor(random() * 41);
+    const vectors = unitVectors(random, length, dim);
+    if (random() < 0.5) return { vectors };
+    const allMasked = i % 17 === 3;
+    const mask = Uint8Array.from({ length }, () => (allMasked ? 0 : random() < 0.25 ? 0 : 1));
+    return { vectors, mask };
+  });
+}
+
+const open: MaxSimIndex[] = [];
+function newIndex(dim: number, blockRows = 64): MaxSimIndex {
+  const index = new MaxSimIndex({ dim, threads: 1, blockRows: { fp32: blockRows, fp16: blockRows } });
+  open.push(index);
+  return index;
+}
+
+afterEach(async () => {
+  for (const index of open.splice(0)) await index.release();
+});
+
+describe('maxSimScore (the naive Eq. 1 loop)', () => {
+  const query: TokenVectors = { length: 2, dim: 2, data: Float32Array.from([1, 0, 0, 1]) };
+  const doc: TokenVectors = { length: 3, dim: 2, data: Float32Array.from([0.6, 0.8, -1, 0, 0.8, -0.6]) };
+
+  it('sums, over query tokens, the best dot product with any document token', () => {
+    // query token 1: max(0.6, -1, 0.8) = 0.8; query token 2: max(0.8, 0, -0.6) = 0.8
+    expect(maxSimScore(query, doc)).toBeCloseTo(1.6, 6);
+  });
+
+  it('ignores masked document tokens', () => {
+    // without token 0: max(-1, 0.8) = 0.8 and max(0, -0.6) = 0
+    expect(maxSimScore(query, doc, Uint8Array.from([0, 1, 1]))).toBeCloseTo(0.8, 6);
+  });
+
+  it('scores 0 when no document token is left to match', () => {
+    expect(maxSimScore(query, doc, Uint8Array.from([0, 0, 0]))).toBe(0);
+    expect(maxSimScore(query, { length: 0, dim: 2, data: new Float32Array(0) })).toBe(0);
+  });
+
+  it('refuses vectors of different widths', () => {
+    expect(() => maxSimScore(query, { length: 1, dim: 3, data: new Float32Array(3) })).toThrow(/2 wide.*3/);
+  });
+});
+
+describe('MaxSimIndex', () => {
+  const dim = 24;
+
+  it('gives the naive loop scores for fp32 documents of mixed lengths with masks', async () => {
+    const random = mulberry32(11);
+    const docs = randomDocs(random, 120, dim);
+    const index = newIndex(dim);
+    docs.forEach((d, i) => expect(index.add(d.vectors.data, d.vectors.length, d.mask)).toBe(i));
+    expect(index.size).toBe(120);
+    for (const qLength of [1, 7, 32]) {
+      const query = unitVectors(random, qLength, dim);
+      const scores = await index.scoreAll(query);
+      expect(scores).toHaveLength(120);
+      docs.forEach((d, i) => expect(Math.abs(scores[i]! - maxSimScore(query, d.vectors, d.mask))).toBeLessThan(EXACT));
+    }
+    // Several blocks, none padded past what its longest document needs.
+    const shapes = index.blockShapes();
+    expect(shapes.length).toBeGreaterThan(5);
+    for (const s of shapes) expect(s.docs === 1 || s.docs * s.length <= 64).toBe(true);
+  });
+
+  it('gives the naive loop scores for fp16 documents, and stays close to their fp32 originals', async () => {
+    const random = mulberry32(12);
+    const docs = randomDocs(random, 80, dim);
+    const index = newIndex(dim);
+    const halves = docs.map((d) => floatsToHalves(d.vectors.data));
+    docs.forEach((d, i) => index.add(halves[i]!, d.vectors.length, d.mask));
+    const query = unitVectors(random, 16, dim);
+    const scores = await index.scoreAll(query);
+    docs.forEach((d, i) => {
+      const widened = { length: d.vectors.length, dim, data: halvesToFloats(halves[i]!) };
+      expect(Math.abs(scores[i]! - maxSimScore(query, widened, d.mask))).toBeLessThan(EXACT);
+      expect(Math.abs(scores[i]! - maxSimScore(query, d.vectors, d.mask))).toBeLessThan(HALF);
+    });
+    expect(index.blockShapes().every((b) => b.precision === 'fp16')).toBe(true);
+  });
+
+  it('holds fp32 and fp16 documents side by side, keeping insertion order', async () => {
+    const random = mulberry32(13);
+    const docs = randomDocs(random, 40, dim);
+    const index = newIndex(dim);
+    docs.forEach((d, i) => index.add(i % 2 ? floatsToHalves(d.vectors.data) : d.vectors.data, d.vectors.length, d.mask));
+    const query = unitVectors(random, 9, dim);
+    const scores = await index.scoreAll(query);
+    docs.forEach((d, i) => {
+      const data = i % 2 ? halvesToFloats(floatsToHalves(d.vectors.data)) : d.vectors.data;
+      expect(Math.abs(scores[i]! - maxSimScore(query, { ...d.vectors, data }, d.mask))).toBeLessThan(EXACT);
+    });
+    expect(new Set(index.blockShapes().map((b) => b.precision))).toEqual(new Set(['fp32', 'fp16']));
+  });
+
+  it('ranks topK exactly as sorting the naive scores, equal scores in insertion order', async () => {
+    const random = mulberry32(14);
+    const docs = randomDocs(random, 60, dim);
+    // Duplicates of document 5 at the end: equal scores, so they must follow it in index order.
+    docs.push(docs[5]!, docs[5]!);
+    const index = newIndex(dim);
+    for (const d of docs) index.add(d.vectors.data, d.vectors.length, d.mask);
+    const query = unitVectors(random, 12, dim);
+    const naive = docs.map((d) => maxSimScore(query, d.vectors, d.mask));
+    const order = naive.map((_, i) => i).sort((a, b) => naive[b]! - naive[a]! || a - b);
+    const top = await index.topK(query, 10);
+    expect(top.map((t) => t.index)).toEqual(order.slice(0, 10));
+    top.forEach((t) => expect(Math.abs(t.score - naive[t.index]!)).toBeLessThan(EXACT));
+    const all = await index.topK(query, 1000);
+    expect(all).toHaveLength(62);
+    const at5 = all.findIndex((t) => t.index === 5);
+    expect(all.slice(at5, at5 + 3).map((t) => t.index)).toEqual([5, 60, 61]);
+    expect(await index.topK(query, 0)).toEqual([]);
+  });
+
+  it('scores documents added after earlier queries, also when they arrive one at a time', async () => {
+    const random = mulberry32(15);
+    const docs = randomDocs(random, 90, dim);
+    const index = newIndex(dim, 256);
+    const query = unitVectors(random, 6, dim);
+    for (const d of docs.slice(0, 30)) index.add(d.vectors.data, d.vectors.length, d.mask);
+    expect(await index.scoreAll(query)).toHaveLength(30);
+    // One document per query: many tiny blocks, which the index must repack rather than keep.
+    for (const d of docs.slice(30)) {
+      index.add(d.vectors.data, d.vectors.length, d.mask);
+      await index.scoreAll(query);
+    }
+    const scores = await index.scoreAll(query);
+    expect(scores).toHaveLength(90);
+    docs.forEach((d, i) => expect(Math.abs(scores[i]! - maxSimScore(query, d.vectors, d.mask))).toBeLessThan(EXACT));
+    const rows = docs.reduce((sum, d) => sum + Math.max(1, d.mask ? d.mask.reduce((a, b) => a + b, 0) : d.vectors.length), 0);
+    expect(index.blockShapes().length).toBeLessThanOrEqual(2 * Math.ceil(rows / 256) + 8);
+  });
+
+  it('returns zeros for an empty query and nothing for an empty index', async () => {
+    const index = newIndex(dim);
+    expect(await index.scoreAll({ length: 3, dim, data: new Float32Array(3 * dim) })).toHaveLength(0);
+    index.add(unitVectors(mulberry32(1), 4, dim).data, 4);
+    expect(Array.from(await index.scoreAll({ length: 0, dim, data: new Float32Array(0) }))).toEqual([0]);
+  });
+
+  it('refuses vectors whose width or length do not match', async () => {
+    const index = newIndex(dim);
+    expect(() => index.add(new Float32Array(dim * 3 - 1), 3)).toThrow(/3 tokens × 24 dims/);
+    expect(() => index.add(new Float32Array(dim * 3), 3, new Uint8Array(2))).toThrow(/mask/);
+    await expect(index.scoreAll({ length: 1, dim: 8, data: new Float32Array(8) })).rejects.toThrow(/8 wide.*24/);
+  });
+
+  it('refuses to be used after release', async () => {
+    const index = new MaxSimIndex({ dim });
+    await index.release();
+    expect(() => index.add(new Float32Array(dim), 1)).toThrow(/after release/);
+  });
+});
+
+describe('topKScores', () => {
+  it('keeps the k largest, best first, lower index first among equals', () => {
+    const scores = Float32Array.from([0.5, 2, 0.5, 3, 2, -1, 0.5]);
+    expect(topKScores(scores, 4)).toEqual([
+      { index: 3, score: 3 },
+      { index: 1, score: 2 },
+      { index: 4, score: 2 },
+      { index: 0, score: 0.5 },
+    ]);
+    expect(topKScores(scores, 10).map((t) => t.index)).toEqual([3, 1, 4, 0, 2, 6, 5]);
+    expect(topKScores(scores, -1)).toEqual([]);
+  });
+});
