@@ -1,0 +1,105 @@
+"""Writes MODEL_CARD.md for a model folder from the training.json that train.py leaves there.
+
+    python tools/train/model_card.py assets/models/saegim-dlm-mini-ko
+"""
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+
+def card(t: dict, folder: Path) -> str:
+    c, pre, ft, ex = t["config"], t["pretraining"], t["finetuning"], t["export"]
+    size_mb = sum(p.stat().st_size for p in folder.iterdir() if p.is_file()) / 1e6
+    return f"""# saegim-dlm-mini-ko
+
+A tiny Korean **masked diffusion language model** used as a bidirectional token encoder, built by
+Saegim's own pipeline (`bash tools/train/run.sh`). It follows the recipe of using a diffusion LM
+(Dream-7B in the paper) as an encoder: the last hidden layer at denoising step t = 0 (no token masked)
+gives one vector per token, and passages are scored with MaxSim,
+S(q, d) = Σ_i max_j E_q[i] · E_d[j], over L2-normalised vectors. It is a demo-sized model for running the
+app without downloading a large encoder; its retrieval quality is far below Dream-7B's.
+
+## Architecture
+
+Qwen2-style blocks in plain PyTorch: RMSNorm (pre-norm), rotary position embeddings (θ = {c["rope_theta"]:g}),
+SwiGLU MLP, biases on the q/k/v projections, **full non-causal attention** (padding mask only).
+
+| | |
+| --- | --- |
+| hidden size | {c["hidden"]} |
+| layers | {c["layers"]} |
+| attention heads | {c["heads"]} |
+| MLP intermediate size | {c["intermediate"]} |
+| vocabulary | {c["vocab_size"]} |
+| max length | {c["max_length"]} tokens |
+| parameters | {t["parameters"]:,} (LM head tied to the embeddings) |
+| folder size | {size_mb:.1f} MB (`model.onnx` {ex["onnx_bytes"] / 1e6:.1f} MB) |
+
+ONNX graph (opset 14): inputs `input_ids`, `attention_mask` (int64, dynamic batch and length), output
+`last_hidden_state` [batch, length, {c["hidden"]}]: the final hidden layer after the last RMSNorm, not
+normalised (the app L2-normalises; `encoder.json` has `normalize: true`). No projection. `[CLS]`, `[SEP]`
+and `[PAD]` vectors are dropped before MaxSim (`dropTokens`).
+onnxruntime vs torch on the reference texts: max abs difference **{ex["onnx_max_abs_diff"]:.2e}**
+(tolerance {ex["tolerance"]:g}). `reference.json` holds three Korean texts with their token ids and the
+torch last-hidden-state vectors for checking the app's encoder.
+
+## Tokenizer
+
+WordPiece ({c["vocab_size"]} entries) trained with Hugging Face `tokenizers` on the pre-training text:
+NFC normaliser (no accent stripping, which would decompose Hangul syllables into jamo), BERT
+pre-tokenizer (whitespace and punctuation), `##` continuation prefix, special tokens
+`[PAD] [UNK] [CLS] [SEP] [MASK]`, template `[CLS] $A [SEP]`.
+`서울은 한국의 수도이다.` → `[CLS] 서울 ##은 한국 ##의 수도 ##이다 . [SEP]`.
+
+## Training
+
+1. **Masked-diffusion pre-training** (LLaDA / Dream objective): per sequence t ~ U(0, 1), each token is
+   replaced by `[MASK]` with probability p(t) = 0.95·t + 0.05, the model predicts the masked tokens, and
+   the cross-entropy on masked positions is weighted by 1/p(t) (bounded by 20). {pre["texts"]:,} texts
+   packed into {pre["windows"]:,} windows of {pre["max_length"]} tokens; batch {pre["batch"]}; AdamW,
+   lr 1e-3, warm-up then cosine over {pre["planned_steps"]} steps; **{pre["steps"]} steps** run.
+   Loss (weighted, mean of 50 steps): {pre["first_loss"]:.3f} → **{pre["final_loss"]:.3f}**; {pre["seconds"] / 60:.1f} min.
+2. **MaxSim contrastive fine-tuning**: InfoNCE with in-batch negatives over MaxSim scores (mean over
+   query tokens) of L2-normalised token vectors, temperature {ft["temperature"]}, batch {ft["batch"]}, lr 2e-4,
+   {ft["pairs"]:,} pairs: StrategyQA-ko question → facts (training 80% only), KorSTS and KLUE-STS pairs with
+   score ≥ 4, KLUE-NLI entailment (hypothesis → premise), and inverse-cloze pairs (one sentence → the rest
+   of its passage) from the demo passages and Debian documentation. **{ft["steps"]} steps** (of a
+   {ft["planned_steps"]}-step schedule). Loss (mean of 25 steps): {ft["first_loss"]:.3f} → **{ft["final_loss"]:.3f}**; {ft["seconds"] / 60:.1f} min.
+
+Machine: {t["machine"]} (a shared 2-core CPU, no GPU); seed {t["seed"]}; total {t["total_seconds"] / 60:.1f} min.
+
+**Held out:** 20% of `strategyqa-ko-train.jsonl` (a seeded shuffle, `tools/train/data.py`
+`heldout_indices()`), never trained on. `python tools/train/train.py --write-heldout DIR` writes it as a
+BEIR folder for evaluation.
+
+## Data and licences
+
+| data | use | licence |
+| --- | --- | --- |
+| KorSTS (kakaobrain/kor-nlu-datasets) | pre-training text, STS pairs | CC BY-SA 4.0 |
+| KLUE-STS v1.1 dev, KLUE-NLI v1.1 dev (KLUE-benchmark/KLUE) | pre-training text, STS and entailment pairs | CC BY-SA 4.0 |
+| StrategyQA-ko (sionic-ai/Data_StrategyQA), 80% | pre-training text, question → facts pairs | Apache-2.0 |
+| Debian `libreoffice-help-ko` (LibreOffice help) | prose, inverse-cloze pairs | MPL-2.0 |
+| Debian `gimp-help-ko` (GIMP user manual) | prose, inverse-cloze pairs | GFDL-1.2+ (no invariant sections) |
+| Saegim demo passages (`assets/datasets/demo-ko`, passages only, never queries) | prose, inverse-cloze pairs | project's own |
+
+The data is read at training time and not shipped; the weights are trained on text under share-alike
+licences (CC BY-SA 4.0), so this model folder is distributed under CC BY-SA 4.0 with the attributions above.
+
+## Retrieval figures
+
+_To be filled from `saegim eval`._
+"""
+
+
+def main() -> None:
+    folder = Path(sys.argv[1])
+    t = json.loads((folder / "training.json").read_text())
+    (folder / "MODEL_CARD.md").write_text(card(t, folder))
+    print(f"wrote {folder / 'MODEL_CARD.md'}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,221 @@
+"""Builds Saegim's bundled encoder: tokenizer → masked-diffusion pre-training → MaxSim contrastive
+fine-tuning → ONNX export checked against torch.
+
+    python tools/train/train.py --out assets/models/saegim-dlm-mini-ko
+
+Seeded end to end; see tools/train/README.md for the figures of the shipped run.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import platform
+import random
+import time
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+
+from data import pretraining_texts, retrieval_pairs, write_heldout_beir
+from export import export_model_folder
+from model import DiffusionEncoder, EncoderConfig
+from tokenizer import train_tokenizer
+
+
+def mean(xs: list[float]) -> float:
+    return round(sum(xs) / max(1, len(xs)), 4)
+
+
+def log(msg: str) -> None:
+    print(time.strftime("%H:%M:%S"), msg, flush=True)
+
+
+def encode_all(tok, texts: list[str], max_len: int) -> list[list[int]]:
+    tok.enable_truncation(max_len)
+    return [e.ids for e in tok.encode_batch(texts)]
+
+
+def pad(batch: list[list[int]], pad_id: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
+    length = max(len(x) for x in batch)
+    ids = torch.full((len(batch), length), pad_id, dtype=torch.long)
+    mask = torch.zeros((len(batch), length), dtype=torch.long)
+    for i, x in enumerate(batch):
+        ids[i, : len(x)] = torch.tensor(x)
+        mask[i, : len(x)] = 1
+    return ids, mask
+
+
+def pack(rows: list[list[int]], length: int, cls: int, sep: int, rng: random.Random) -> list[list[int]]:
+    """Concatenates shuffled texts (each closed by [SEP]) into full [CLS] … [SEP] windows: most corpus
+    sentences are ~15 tokens, so padding each to the batch maximum would waste most of a CPU step."""
+    order = list(range(len(rows)))
+    rng.shuffle(order)
+    stream: list[int] = []
+    for i in order:
+        stream += rows[i][1:-1] + [sep]
+    body = length - 2
+    return [[cls] + stream[k : k + body] + [sep] for k in range(0, len(stream) - body + 1, body)]
+
+
+def masked_diffusion_loss(model: DiffusionEncoder, ids: torch.Tensor, mask: torch.Tensor, mask_id: int, special: torch.Tensor) -> torch.Tensor:
+    """LLaDA/Dream objective: t ~ U(0,1) per sequence, mask each token with probability p(t), predict the
+    masked tokens, weight by 1/p(t). p(t) = 0.95·t + 0.05 bounds the weight at 20 for small batches."""
+    b, _ = ids.shape
+    p = 0.95 * torch.rand(b, 1) + 0.05
+    maskable = (mask == 1) & ~special
+    masked = (torch.rand(ids.shape) < p) & maskable
+    if masked.sum() == 0:
+        return torch.zeros((), requires_grad=True)
+    noisy = ids.masked_fill(masked, mask_id)
+    hidden = model.hidden_states(noisy, mask)
+    logits = model.logits(hidden[masked])
+    ce = F.cross_entropy(logits, ids[masked], reduction="none")
+    weights = (1.0 / p).expand_as(ids)[masked]
+    return (ce * weights).sum() / maskable.sum().clamp(min=1)
+
+
+def maxsim_scores(q: torch.Tensor, qm: torch.Tensor, d: torch.Tensor, dm: torch.Tensor) -> torch.Tensor:
+    """[B_q, B_d] MaxSim (mean over query tokens) between every query and every passage of the batch."""
+    q = F.normalize(q, dim=-1)
+    d = F.normalize(d, dim=-1)
+    sims = torch.einsum("ath,buh->abtu", q, d)
+    sims = sims.masked_fill(~dm[None, :, None, :].bool(), -1e4)
+    best = sims.max(-1).values * qm[:, None, :]
+    return best.sum(-1) / qm.sum(-1, keepdim=True).clamp(min=1)
+
+
+def content_mask(ids: torch.Tensor, mask: torch.Tensor, drop: list[int]) -> torch.Tensor:
+    keep = mask.clone()
+    for t in drop:
+        keep = keep * (ids != t).long()
+    return keep
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--out", default="assets/models/saegim-dlm-mini-ko")
+    ap.add_argument("--vocab", type=int, default=8000)
+    ap.add_argument("--hidden", type=int, default=256)
+    ap.add_argument("--layers", type=int, default=4)
+    ap.add_argument("--heads", type=int, default=4)
+    ap.add_argument("--intermediate", type=int, default=688)
+    ap.add_argument("--pretrain-steps", type=int, default=1200)
+    ap.add_argument("--pretrain-batch", type=int, default=48)
+    ap.add_argument("--pretrain-len", type=int, default=64)
+    ap.add_argument("--finetune-steps", type=int, default=600)
+    ap.add_argument("--finetune-batch", type=int, default=32)
+    ap.add_argument("--temperature", type=float, default=0.05)
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--seed", type=int, default=13)
+    ap.add_argument("--pretrain-minutes", type=float, default=0, help="stop pre-training early after this many minutes (0 = never); the steps reached are recorded")
+    ap.add_argument("--finetune-minutes", type=float, default=0, help="the same guard for fine-tuning")
+    ap.add_argument("--pretrain-stop", type=int, default=0, help="stop pre-training after this many steps, the schedule still spanning --pretrain-steps (replays a run cut by --pretrain-minutes)")
+    ap.add_argument("--finetune-stop", type=int, default=0, help="the same for fine-tuning")
+    ap.add_argument("--write-heldout", metavar="DIR", help="write the held-out 20%% of StrategyQA-ko as a BEIR folder and exit")
+    args = ap.parse_args()
+
+    if args.write_heldout:
+        n = write_heldout_beir(Path(args.write_heldout))
+        log(f"held-out StrategyQA-ko: {n} queries written to {args.write_heldout}")
+        return
+    random.seed(args.seed)
+    torch.manual_seed(args.seed)
+    torch.set_num_threads(args.threads)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    started = time.time()
+
+    texts = pretraining_texts()
+    log(f"pre-training texts: {len(texts)} ({sum(map(len, texts))} characters)")
+    tok = train_tokenizer(texts, args.vocab, str(out / "tokenizer.json"))
+    ids_mask = tok.token_to_id("[MASK]")
+    specials = [tok.token_to_id(t) for t in ["[PAD]", "[CLS]", "[SEP]"]]
+
+    cfg = EncoderConfig(vocab_size=tok.get_vocab_size(), hidden=args.hidden, layers=args.layers, heads=args.heads, intermediate=args.intermediate)
+    model = DiffusionEncoder(cfg)
+    params = sum(p.numel() for p in model.parameters())
+    log(f"model: {params:,} parameters {cfg.to_dict()}")
+
+    # Pre-training: masked diffusion on Korean text.
+    rng = random.Random(args.seed)
+    corpus = pack(encode_all(tok, texts, 10_000), args.pretrain_len, tok.token_to_id("[CLS]"), tok.token_to_id("[SEP]"), rng)
+    log(f"pre-training windows: {len(corpus)} × {args.pretrain_len} tokens")
+    budget = args.pretrain_minutes * 60 if args.pretrain_minutes > 0 else float("inf")
+    opt = torch.optim.AdamW(model.parameters(), lr=1e-3, weight_decay=0.01, betas=(0.9, 0.98))
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: min(1.0, (s + 1) / 100) * 0.5 * (1 + math.cos(math.pi * min(1.0, s / args.pretrain_steps))))
+    t0 = time.time()
+    pre_losses: list[float] = []
+    for step in range(args.pretrain_steps):
+        ids, mask = pad(rng.sample(corpus, args.pretrain_batch))
+        special = torch.zeros_like(ids, dtype=torch.bool)
+        for s in specials:
+            special |= ids == s
+        loss = masked_diffusion_loss(model, ids, mask, ids_mask, special)
+        opt.zero_grad()
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        opt.step()
+        sched.step()
+        pre_losses.append(loss.item())
+        last = step == args.pretrain_steps - 1 or step + 1 == args.pretrain_stop or time.time() - t0 > budget
+        if step % 50 == 0 or last:
+            log(f"pretrain {step}/{args.pretrain_steps} loss {sum(pre_losses[-50:]) / len(pre_losses[-50:]):.3f} ({time.time() - t0:.0f}s)")
+        if last:
+            break
+    pretrain_seconds = time.time() - t0
+
+    # Fine-tuning: contrastive InfoNCE over MaxSim with in-batch negatives.
+    pairs = retrieval_pairs(args.seed)
+    log(f"fine-tuning pairs: {len(pairs)}")
+    tok.enable_truncation(128)
+    opt = torch.optim.AdamW(model.parameters(), lr=2e-4, weight_decay=0.01)
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: min(1.0, (s + 1) / 50) * max(0.05, 1 - s / args.finetune_steps))
+    budget = args.finetune_minutes * 60 if args.finetune_minutes > 0 else float("inf")
+    t1 = time.time()
+    ft_losses: list[float] = []
+    cursor = 0
+    for step in range(args.finetune_steps):
+        if cursor + args.finetune_batch > len(pairs):
+            rng.shuffle(pairs)
+            cursor = 0
+        batch = pairs[cursor : cursor + args.finetune_batch]
+        cursor += args.finetune_batch
+        q_ids, q_mask = pad([e.ids[:48] for e in tok.encode_batch([q for q, _ in batch])])
+        d_ids, d_mask = pad([e.ids for e in tok.encode_batch([d for _, d in batch])])
+        q = model.hidden_states(q_ids, q_mask)
+        d = model.hidden_states(d_ids, d_mask)
+        scores = maxsim_scores(q, content_mask(q_ids, q_mask, specials).float(), d, content_mask(d_ids, d_mask, specials).float())
+        loss = F.cross_entropy(scores / args.temperature, torch.arange(len(batch)))
+        opt.zero_grad()
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        opt.step()
+        sched.step()
+        ft_losses.append(loss.item())
+        last = step == args.finetune_steps - 1 or step + 1 == args.finetune_stop or time.time() - t1 > budget
+        if step % 25 == 0 or last:
+            log(f"finetune {step}/{args.finetune_steps} loss {sum(ft_losses[-25:]) / len(ft_losses[-25:]):.3f} ({time.time() - t1:.0f}s)")
+        if last:
+            break
+    finetune_seconds = time.time() - t1
+
+    model.eval()
+    report = export_model_folder(model, tok, out)
+    training = {
+        "seed": args.seed,
+        "parameters": params,
+        "config": cfg.to_dict(),
+        "pretraining": {"texts": len(texts), "windows": len(corpus), "steps": len(pre_losses), "planned_steps": args.pretrain_steps, "batch": args.pretrain_batch, "max_length": args.pretrain_len, "first_loss": mean(pre_losses[:50]), "final_loss": mean(pre_losses[-50:]), "seconds": round(pretrain_seconds)},
+        "finetuning": {"pairs": len(pairs), "steps": len(ft_losses), "planned_steps": args.finetune_steps, "batch": args.finetune_batch, "temperature": args.temperature, "first_loss": mean(ft_losses[:25]), "final_loss": mean(ft_losses[-25:]), "seconds": round(finetune_seconds)},
+        "export": report,
+        "machine": f"{platform.machine()} CPU, {args.threads} threads, torch {torch.__version__}",
+        "total_seconds": round(time.time() - started),
+    }
+    (out / "training.json").write_text(json.dumps(training, indent=2, ensure_ascii=False) + "\n")
+    log(f"done: {json.dumps(training, ensure_ascii=False)}")
+
+
+if __name__ == "__main__":
+    main()
