@@ -25,6 +25,9 @@ app without downloading a large encoder; its retrieval quality is far below Drea
 
 Qwen2-style blocks in plain PyTorch: RMSNorm (pre-norm), rotary position embeddings (θ = {c["rope_theta"]:g}),
 SwiGLU MLP, biases on the q/k/v projections, **full non-causal attention** (padding mask only).
+Embeddings start at unit scale and the blocks' weights at std 0.02 (0.02/√(2·layers) on the residual
+outputs), so each token keeps its identity in the residual stream and MaxSim starts as a soft lexical match
+that training refines; the tied LM head divides its logits by √hidden.
 
 | | |
 | --- | --- |
@@ -59,16 +62,16 @@ pre-tokenizer (whitespace and punctuation), `##` continuation prefix, special to
    replaced by `[MASK]` with probability p(t) = 0.95·t + 0.05, the model predicts the masked tokens, and
    the cross-entropy on masked positions is weighted by 1/p(t) (bounded by 20). {pre["texts"]:,} texts
    packed into {pre["windows"]:,} windows of {pre["max_length"]} tokens; batch {pre["batch"]}; AdamW,
-   lr 1e-3, warm-up then cosine over {pre["planned_steps"]} steps; **{pre["steps"]} steps** run.
+   lr {pre.get("learning_rate", 1e-3):g}, warm-up then cosine over {pre["planned_steps"]} steps; **{pre["steps"]} steps** run.
    Loss (weighted, mean of 50 steps): {pre["first_loss"]:.3f} → **{pre["final_loss"]:.3f}**; {pre["seconds"] / 60:.1f} min.
 2. **MaxSim contrastive fine-tuning**: InfoNCE with in-batch negatives over MaxSim scores (mean over
-   query tokens) of L2-normalised token vectors, temperature {ft["temperature"]}, batch {ft["batch"]}, lr 2e-4,
+   query tokens) of L2-normalised token vectors, temperature {ft["temperature"]}, batch {ft["batch"]}, lr {ft.get("learning_rate", 2e-4):g},
    {ft["pairs"]:,} pairs: StrategyQA-ko question → facts (training 80% only), KorSTS and KLUE-STS pairs with
    score ≥ 4, KLUE-NLI entailment (hypothesis → premise), and inverse-cloze pairs (one sentence → the rest
-   of its passage) from the demo passages and Debian documentation. **{ft["steps"]} steps** (of a
-   {ft["planned_steps"]}-step schedule). Loss (mean of 25 steps): {ft["first_loss"]:.3f} → **{ft["final_loss"]:.3f}**; {ft["seconds"] / 60:.1f} min.
+   of its passage) from the demo passages and Debian documentation. **{ft["steps"]} steps**, warm-up then
+   linear decay. Loss (mean of 25 steps): {ft["first_loss"]:.3f} → **{ft["final_loss"]:.3f}**; {ft["seconds"] / 60:.1f} min.
 
-Machine: {t["machine"]} (a shared 2-core CPU, no GPU); seed {t["seed"]}; total {t["total_seconds"] / 60:.1f} min.
+Machine: {t["machine"]} (2 cores, no GPU); seed {t["seed"]}; total {t["total_seconds"] / 60:.1f} min.
 
 **Held out:** 20% of `strategyqa-ko-train.jsonl` (a seeded shuffle, `tools/train/data.py`
 `heldout_indices()`), never trained on. `python tools/train/train.py --write-heldout DIR` writes it as a
@@ -90,8 +93,30 @@ licences (CC BY-SA 4.0), so this model folder is distributed under CC BY-SA 4.0 
 
 ## Retrieval figures
 
-_To be filled from `saegim eval`._
+{figures(folder)}
 """
+
+
+def figures(folder: Path) -> str:
+    path = folder / "evaluation.json"
+    if not path.exists():
+        return "Not measured yet: run `python tools/train/evaluate.py <folder>`."
+    ev = json.loads(path.read_text())
+    lines = [
+        f"Measured with `saegim eval --json` through the app (`tools/train/evaluate.py`), {ev['date']}, {ev['machine']}.",
+        "nDCG@10 / Hit@10 / MRR@10; MVR is MaxSim over this model's token vectors, SVR the cosine of their means,",
+        "hybrid the reciprocal-rank fusion of MVR and BM25 (BM25 over Hangul character bigrams).",
+        "",
+        "| queries | n | MVR | BM25 | SVR | hybrid |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
+    for run in ev["runs"]:
+        cells = []
+        for m in ["mvr", "bm25", "svr", "hybrid"]:
+            v = run["methods"].get(m)
+            cells.append(f"{v['ndcg@10']:.3f} / {v['hit@10']:.3f} / {v['mrr@10']:.3f}" if v else "–")
+        lines.append(f"| {run['label']} | {run['queries']} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
 
 
 def main() -> None:

@@ -107,6 +107,8 @@ def main() -> None:
     ap.add_argument("--finetune-steps", type=int, default=600)
     ap.add_argument("--finetune-batch", type=int, default=32)
     ap.add_argument("--temperature", type=float, default=0.05)
+    ap.add_argument("--pretrain-lr", type=float, default=1e-3)
+    ap.add_argument("--finetune-lr", type=float, default=2e-4)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--seed", type=int, default=13)
     ap.add_argument("--pretrain-minutes", type=float, default=0, help="stop pre-training early after this many minutes (0 = never); the steps reached are recorded")
@@ -143,7 +145,7 @@ def main() -> None:
     corpus = pack(encode_all(tok, texts, 10_000), args.pretrain_len, tok.token_to_id("[CLS]"), tok.token_to_id("[SEP]"), rng)
     log(f"pre-training windows: {len(corpus)} × {args.pretrain_len} tokens")
     budget = args.pretrain_minutes * 60 if args.pretrain_minutes > 0 else float("inf")
-    opt = torch.optim.AdamW(model.parameters(), lr=1e-3, weight_decay=0.01, betas=(0.9, 0.98))
+    opt = torch.optim.AdamW(model.parameters(), lr=args.pretrain_lr, weight_decay=0.01, betas=(0.9, 0.98))
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: min(1.0, (s + 1) / 100) * 0.5 * (1 + math.cos(math.pi * min(1.0, s / args.pretrain_steps))))
     t0 = time.time()
     pre_losses: list[float] = []
@@ -170,7 +172,7 @@ def main() -> None:
     pairs = retrieval_pairs(args.seed)
     log(f"fine-tuning pairs: {len(pairs)}")
     tok.enable_truncation(128)
-    opt = torch.optim.AdamW(model.parameters(), lr=2e-4, weight_decay=0.01)
+    opt = torch.optim.AdamW(model.parameters(), lr=args.finetune_lr, weight_decay=0.01)
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: min(1.0, (s + 1) / 50) * max(0.05, 1 - s / args.finetune_steps))
     budget = args.finetune_minutes * 60 if args.finetune_minutes > 0 else float("inf")
     t1 = time.time()
@@ -207,8 +209,8 @@ def main() -> None:
         "seed": args.seed,
         "parameters": params,
         "config": cfg.to_dict(),
-        "pretraining": {"texts": len(texts), "windows": len(corpus), "steps": len(pre_losses), "planned_steps": args.pretrain_steps, "batch": args.pretrain_batch, "max_length": args.pretrain_len, "first_loss": mean(pre_losses[:50]), "final_loss": mean(pre_losses[-50:]), "seconds": round(pretrain_seconds)},
-        "finetuning": {"pairs": len(pairs), "steps": len(ft_losses), "planned_steps": args.finetune_steps, "batch": args.finetune_batch, "temperature": args.temperature, "first_loss": mean(ft_losses[:25]), "final_loss": mean(ft_losses[-25:]), "seconds": round(finetune_seconds)},
+        "pretraining": {"texts": len(texts), "windows": len(corpus), "steps": len(pre_losses), "planned_steps": args.pretrain_steps, "batch": args.pretrain_batch, "learning_rate": args.pretrain_lr, "max_length": args.pretrain_len, "first_loss": mean(pre_losses[:50]), "final_loss": mean(pre_losses[-50:]), "seconds": round(pretrain_seconds)},
+        "finetuning": {"pairs": len(pairs), "steps": len(ft_losses), "planned_steps": args.finetune_steps, "batch": args.finetune_batch, "learning_rate": args.finetune_lr, "temperature": args.temperature, "first_loss": mean(ft_losses[:25]), "final_loss": mean(ft_losses[-25:]), "seconds": round(finetune_seconds)},
         "export": report,
         "machine": f"{platform.machine()} CPU, {args.threads} threads, torch {torch.__version__}",
         "total_seconds": round(time.time() - started),
