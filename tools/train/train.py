@@ -86,6 +86,24 @@ def maxsim_scores(q: torch.Tensor, qm: torch.Tensor, d: torch.Tensor, dm: torch.
     return best.sum(-1) / qm.sum(-1, keepdim=True).clamp(min=1)
 
 
+def optimise(model: torch.nn.Module, opt: torch.optim.Optimizer, sched, loss: torch.Tensor) -> float:
+    opt.zero_grad()
+    loss.backward()
+    torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+    opt.step()
+    sched.step()
+    return loss.item()
+
+
+def report(losses: list[float], phase: str, step: int, steps: int, stop: int, started: float, budget: float, every: int) -> bool:
+    """Logs the running loss every `every` steps; True when the phase ends here (last step, --*-stop or
+    the time budget)."""
+    last = step == steps - 1 or step + 1 == stop or time.time() - started > budget
+    if step % every == 0 or last:
+        log(f"{phase} {step}/{steps} loss {sum(losses[-every:]) / len(losses[-every:]):.3f} ({time.time() - started:.0f}s)")
+    return last
+
+
 def content_mask(ids: torch.Tensor, mask: torch.Tensor, drop: list[int]) -> torch.Tensor:
     keep = mask.clone()
     for t in drop:
@@ -154,17 +172,8 @@ def main() -> None:
         special = torch.zeros_like(ids, dtype=torch.bool)
         for s in specials:
             special |= ids == s
-        loss = masked_diffusion_loss(model, ids, mask, ids_mask, special)
-        opt.zero_grad()
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-        opt.step()
-        sched.step()
-        pre_losses.append(loss.item())
-        last = step == args.pretrain_steps - 1 or step + 1 == args.pretrain_stop or time.time() - t0 > budget
-        if step % 50 == 0 or last:
-            log(f"pretrain {step}/{args.pretrain_steps} loss {sum(pre_losses[-50:]) / len(pre_losses[-50:]):.3f} ({time.time() - t0:.0f}s)")
-        if last:
+        pre_losses.append(optimise(model, opt, sched, masked_diffusion_loss(model, ids, mask, ids_mask, special)))
+        if report(pre_losses, "pretrain", step, args.pretrain_steps, args.pretrain_stop, t0, budget, every=50):
             break
     pretrain_seconds = time.time() - t0
 
@@ -189,17 +198,8 @@ def main() -> None:
         q = model.hidden_states(q_ids, q_mask)
         d = model.hidden_states(d_ids, d_mask)
         scores = maxsim_scores(q, content_mask(q_ids, q_mask, specials).float(), d, content_mask(d_ids, d_mask, specials).float())
-        loss = F.cross_entropy(scores / args.temperature, torch.arange(len(batch)))
-        opt.zero_grad()
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-        opt.step()
-        sched.step()
-        ft_losses.append(loss.item())
-        last = step == args.finetune_steps - 1 or step + 1 == args.finetune_stop or time.time() - t1 > budget
-        if step % 25 == 0 or last:
-            log(f"finetune {step}/{args.finetune_steps} loss {sum(ft_losses[-25:]) / len(ft_losses[-25:]):.3f} ({time.time() - t1:.0f}s)")
-        if last:
+        ft_losses.append(optimise(model, opt, sched, F.cross_entropy(scores / args.temperature, torch.arange(len(batch)))))
+        if report(ft_losses, "finetune", step, args.finetune_steps, args.finetune_stop, t1, budget, every=25):
             break
     finetune_seconds = time.time() - t1
 
