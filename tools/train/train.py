@@ -95,7 +95,7 @@ def optimise(model: torch.nn.Module, opt: torch.optim.Optimizer, sched, loss: to
     return loss.item()
 
 
-def report(losses: list[float], phase: str, step: int, steps: int, stop: int, started: float, budget: float, every: int) -> bool:
+def phase_done(losses: list[float], phase: str, step: int, steps: int, stop: int, started: float, budget: float, every: int) -> bool:
     """Logs the running loss every `every` steps; True when the phase ends here (last step, --*-stop or
     the time budget)."""
     last = step == steps - 1 or step + 1 == stop or time.time() - started > budget
@@ -173,7 +173,7 @@ def main() -> None:
         for s in specials:
             special |= ids == s
         pre_losses.append(optimise(model, opt, sched, masked_diffusion_loss(model, ids, mask, ids_mask, special)))
-        if report(pre_losses, "pretrain", step, args.pretrain_steps, args.pretrain_stop, t0, budget, every=50):
+        if phase_done(pre_losses, "pretrain", step, args.pretrain_steps, args.pretrain_stop, t0, budget, every=50):
             break
     pretrain_seconds = time.time() - t0
 
@@ -199,7 +199,7 @@ def main() -> None:
         d = model.hidden_states(d_ids, d_mask)
         scores = maxsim_scores(q, content_mask(q_ids, q_mask, specials).float(), d, content_mask(d_ids, d_mask, specials).float())
         ft_losses.append(optimise(model, opt, sched, F.cross_entropy(scores / args.temperature, torch.arange(len(batch)))))
-        if report(ft_losses, "finetune", step, args.finetune_steps, args.finetune_stop, t1, budget, every=25):
+        if phase_done(ft_losses, "finetune", step, args.finetune_steps, args.finetune_stop, t1, budget, every=25):
             break
     finetune_seconds = time.time() - t1
 
