@@ -129,3 +129,12 @@ def test_heldout_strategyqa_is_never_trained_on():
     pairs = data.retrieval_pairs(0)
     assert not any(q in held_queries for q, _ in pairs)
     assert not any(d in held_facts for _, d in pairs)
+
+
+def test_hard_negatives_pick_the_most_bigram_similar_other_passage():
+    pool = ["서울은 한국의 수도이다.", "부산은 한국의 항구 도시이다.", "김치는 배추로 담근다."]
+    pairs = [("한국의 수도는 어디인가?", pool[0]), ("김치는 무엇으로 담그나?", pool[2]), ("다른 질문", "풀에 없는 문단")]
+    negatives = data.hard_negatives(pairs, pool)
+    assert negatives["한국의 수도는 어디인가?"] == pool[1]  # shares 한국의 but is not the answer
+    assert "다른 질문" not in negatives  # its passage is not in the pool
+    assert all(negatives[q] != p for q, p in pairs if q in negatives)

@@ -175,3 +175,41 @@ def retrieval_pairs(seed: int = 0) -> list[tuple[str, str]]:
             pairs.append((sentences[k], rest))
     rng.shuffle(pairs)
     return pairs
+
+
+def bigrams(text: str) -> set[str]:
+    compact = re.sub(r"\s+", "", text)
+    return {compact[i : i + 2] for i in range(len(compact) - 1)}
+
+
+def hard_negatives(pairs: list[tuple[str, str]], pool: list[str]) -> dict[str, str]:
+    """For each query, the passage of `pool` (not its own) sharing the most character bigrams with it: the
+    lexically confusable passage BM25 would rank high, used as an extra negative during fine-tuning."""
+    index: dict[str, list[int]] = {}
+    grams = [bigrams(p) for p in pool]
+    for i, g in enumerate(grams):
+        for b in g:
+            index.setdefault(b, []).append(i)
+    negatives: dict[str, str] = {}
+    members = set(pool)
+    for query, positive in pairs:
+        if positive not in members:  # only questions whose passage comes from the same pool
+            continue
+        counts: dict[int, int] = {}
+        for b in bigrams(query):
+            postings = index.get(b, [])
+            if len(postings) > max(10, len(pool) // 10):  # too common to tell passages apart
+                continue
+            for i in postings:
+                counts[i] = counts.get(i, 0) + 1
+        for i, _ in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
+            if pool[i] != positive:
+                negatives[query] = pool[i]
+                break
+    return negatives
+
+
+def strategyqa_training_facts() -> list[str]:
+    rows = strategyqa_rows()
+    train, _ = strategyqa_split()
+    return [clean_facts(rows[i]["positive"]) for i in train]

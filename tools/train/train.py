@@ -18,7 +18,7 @@ from pathlib import Path
 import torch
 import torch.nn.functional as F
 
-from data import pretraining_texts, retrieval_pairs, write_heldout_beir
+from data import hard_negatives, pretraining_texts, retrieval_pairs, strategyqa_training_facts, write_heldout_beir
 from export import export_model_folder
 from model import DiffusionEncoder, EncoderConfig
 from tokenizer import train_tokenizer
@@ -127,6 +127,7 @@ def main() -> None:
     ap.add_argument("--temperature", type=float, default=0.05)
     ap.add_argument("--pretrain-lr", type=float, default=1e-3)
     ap.add_argument("--finetune-lr", type=float, default=2e-4)
+    ap.add_argument("--hard-negatives", action="store_true", help="add each StrategyQA-ko question's most bigram-similar other fact passage to the batch as a negative")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--seed", type=int, default=13)
     ap.add_argument("--pretrain-minutes", type=float, default=0, help="stop pre-training early after this many minutes (0 = never); the steps reached are recorded")
@@ -180,6 +181,9 @@ def main() -> None:
     # Fine-tuning: contrastive InfoNCE over MaxSim with in-batch negatives.
     pairs = retrieval_pairs(args.seed)
     log(f"fine-tuning pairs: {len(pairs)}")
+    negatives = hard_negatives(pairs, strategyqa_training_facts()) if args.hard_negatives else {}
+    if negatives:
+        log(f"hard negatives: {len(negatives)} questions")
     tok.enable_truncation(128)
     opt = torch.optim.AdamW(model.parameters(), lr=args.finetune_lr, weight_decay=0.01)
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: min(1.0, (s + 1) / 50) * max(0.05, 1 - s / args.finetune_steps))
@@ -194,7 +198,8 @@ def main() -> None:
         batch = pairs[cursor : cursor + args.finetune_batch]
         cursor += args.finetune_batch
         q_ids, q_mask = pad([e.ids[:48] for e in tok.encode_batch([q for q, _ in batch])])
-        d_ids, d_mask = pad([e.ids for e in tok.encode_batch([d for _, d in batch])])
+        extra = [negatives[q] for q, _ in batch if q in negatives]
+        d_ids, d_mask = pad([e.ids for e in tok.encode_batch([d for _, d in batch] + extra)])
         q = model.hidden_states(q_ids, q_mask)
         d = model.hidden_states(d_ids, d_mask)
         scores = maxsim_scores(q, content_mask(q_ids, q_mask, specials).float(), d, content_mask(d_ids, d_mask, specials).float())
@@ -210,7 +215,7 @@ def main() -> None:
         "parameters": params,
         "config": cfg.to_dict(),
         "pretraining": {"texts": len(texts), "windows": len(corpus), "steps": len(pre_losses), "planned_steps": args.pretrain_steps, "batch": args.pretrain_batch, "learning_rate": args.pretrain_lr, "max_length": args.pretrain_len, "first_loss": mean(pre_losses[:50]), "final_loss": mean(pre_losses[-50:]), "seconds": round(pretrain_seconds)},
-        "finetuning": {"pairs": len(pairs), "steps": len(ft_losses), "planned_steps": args.finetune_steps, "batch": args.finetune_batch, "learning_rate": args.finetune_lr, "temperature": args.temperature, "first_loss": mean(ft_losses[:25]), "final_loss": mean(ft_losses[-25:]), "seconds": round(finetune_seconds)},
+        "finetuning": {"pairs": len(pairs), "steps": len(ft_losses), "planned_steps": args.finetune_steps, "batch": args.finetune_batch, "hard_negatives": len(negatives), "learning_rate": args.finetune_lr, "temperature": args.temperature, "first_loss": mean(ft_losses[:25]), "final_loss": mean(ft_losses[-25:]), "seconds": round(finetune_seconds)},
         "export": report,
         "machine": f"{platform.machine()} CPU, {args.threads} threads, torch {torch.__version__}",
         "total_seconds": round(time.time() - started),
