@@ -1,6 +1,6 @@
 import type { CSSProperties } from 'react';
 import type { SearchMethod } from '../../../main/types.js';
-import { METHOD_LABEL } from '../logic/evaluation.js';
+import { METHOD_LABEL, METHOD_ORDER } from '../logic/evaluation.js';
 
 export const METHOD_COLOUR: Record<SearchMethod, string> = {
   mvr: '#2563a8',
@@ -17,5 +17,18 @@ export function MethodName({ method }: { method: SearchMethod }) {
       <span className="method-dot" style={methodStyle(method)} />
       {METHOD_LABEL[method]}
     </span>
+  );
+}
+
+/** A drop-down of the four methods, used wherever one method is the reference for the others. */
+export function MethodSelect({ value, onChange, label }: { value: SearchMethod; onChange: (m: SearchMethod) => void; label: string }) {
+  return (
+    <select value={value} onChange={(e) => onChange(e.target.value as SearchMethod)} aria-label={label}>
+      {METHOD_ORDER.map((m) => (
+        <option key={m} value={m}>
+          {METHOD_LABEL[m]}
+        </option>
+      ))}
+    </select>
   );
 }

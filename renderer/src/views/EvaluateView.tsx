@@ -18,7 +18,7 @@ import type { MetricName, SearchMethod } from '../../../main/types.js';
 import { asApiError, type ApiError, type Job, type SaegimClient } from '../api/client.js';
 import { downloadText, safeFileName } from '../components/download.js';
 import { ErrorNotice } from '../components/ErrorNotice.js';
-import { METHOD_COLOUR, MethodName } from '../components/methods.js';
+import { METHOD_COLOUR, MethodName, MethodSelect } from '../components/methods.js';
 import { ProgressBar } from '../components/ProgressBar.js';
 import { metricsCsv, perQueryCsv } from '../logic/csv.js';
 import {
@@ -125,13 +125,7 @@ export function EvaluateView({ client, collection, onOpenQuery }: Props) {
           </label>
           <label className="field">
             <span>유의성 검정 기준</span>
-            <select value={baseline} onChange={(e) => setBaseline(e.target.value as SearchMethod)} aria-label="기준 방법">
-              {METHOD_ORDER.map((m) => (
-                <option key={m} value={m}>
-                  {METHOD_LABEL[m]}
-                </option>
-              ))}
-            </select>
+            <MethodSelect value={baseline} onChange={setBaseline} label="기준 방법" />
           </label>
           <button type="button" className="btn primary" onClick={run} disabled={!canRun} data-testid="run-eval">
             평가 실행

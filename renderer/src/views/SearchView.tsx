@@ -3,7 +3,7 @@ import type { CollectionSummary, MethodResult, SearchHit, SearchResponse } from 
 import type { SearchMethod } from '../../../main/types.js';
 import { asApiError, type ApiError, type SaegimClient } from '../api/client.js';
 import { ErrorNotice } from '../components/ErrorNotice.js';
-import { METHOD_COLOUR, methodStyle } from '../components/methods.js';
+import { METHOD_COLOUR, MethodSelect, methodStyle } from '../components/methods.js';
 import { METHOD_LABEL, METHOD_ORDER } from '../logic/evaluation.js';
 import { moveCursor, submitsQuery, type ResultCursor } from '../logic/keys.js';
 import { markerLabel, rankMarkers, ranksOf, type RankMarker } from '../logic/rank-diff.js';
@@ -185,13 +185,7 @@ export function SearchView({ client, collection, request, visible, onOpen }: Pro
           </label>
           <label className="row" style={{ gap: 6 }}>
             순위 비교 기준
-            <select value={reference} onChange={(e) => setReference(e.target.value as SearchMethod)} aria-label="순위 비교 기준">
-              {METHOD_ORDER.map((m) => (
-                <option key={m} value={m}>
-                  {METHOD_LABEL[m]}
-                </option>
-              ))}
-            </select>
+            <MethodSelect value={reference} onChange={setReference} label="순위 비교 기준" />
           </label>
           <label className="check">
             <input type="checkbox" checked={skipPunctuation} onChange={(e) => setSkipPunctuation(e.target.checked)} />
