@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { utilityProcess, type UtilityProcess } from 'electron';
-import type { Progress } from '../main/api.js';
-import type { ApiMethod } from '../main/http-protocol.js';
-import type { BridgeReply } from './bridge.js';
+import type { Progress } from '../main/contract/api.js';
+import type { ApiMethod } from '../main/contract/wire.js';
+import type { BridgeReply } from '../main/contract/bridge.js';
 import type { EngineOptions, FromEngine, ToEngine } from './engine-messages.js';
 
 interface Pending {

@@ -2,8 +2,8 @@
  * Messages between the main process and the engine's utility process. Structured clone carries them, so
  * errors travel as WireError values (an Error would lose its code on the way).
  */
-import type { Progress } from '../main/api.js';
-import type { ApiMethod, WireError } from '../main/http-protocol.js';
+import type { Progress } from '../main/contract/api.js';
+import type { ApiMethod, WireError } from '../main/contract/wire.js';
 
 export type ToEngine =
   | { type: 'call'; id: string; method: ApiMethod; args: unknown[]; progress: boolean }

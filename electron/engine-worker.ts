@@ -1,5 +1,5 @@
-import type { OperationControl, Progress } from '../main/api.js';
-import { API_ARITY, isLongOperation, toWireError } from '../main/http-protocol.js';
+import type { OperationControl, Progress } from '../main/contract/api.js';
+import { API_ARITY, isLongOperation, toWireError } from '../main/contract/wire.js';
 import { SaegimService } from '../main/service.js';
 import type { EngineOptions, FromEngine, ToEngine } from './engine-messages.js';
 

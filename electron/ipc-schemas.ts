@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { API_METHODS, isLongOperation, type ApiMethod, type WireError } from '../main/http-protocol.js';
+import { API_METHODS, isLongOperation, type ApiMethod, type WireError } from '../main/contract/wire.js';
 import {
   AblationRequestSchema,
   EvaluateRequestSchema,
@@ -8,7 +8,7 @@ import {
   IndexRequestSchema,
   SearchRequestSchema,
   SettingsPatchSchema,
-} from '../main/validation.js';
+} from '../main/contract/schemas.js';
 
 /**
  * The argument list each API method accepts from the renderer. The renderer is untrusted as far as the

@@ -1,6 +1,6 @@
 import { BrowserWindow, dialog, ipcMain, type IpcMainInvokeEvent, type WebContents } from 'electron';
-import type { JobEvent, WireError } from '../main/http-protocol.js';
-import type { BridgeReply } from './bridge.js';
+import type { JobEvent, WireError } from '../main/contract/wire.js';
+import type { BridgeReply } from '../main/contract/bridge.js';
 import { CHANNELS } from './channels.js';
 import type { EngineConnection } from './engine-connection.js';
 import { JobIdSchema, parseCall, PathKindSchema } from './ipc-schemas.js';

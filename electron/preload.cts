@@ -2,8 +2,8 @@
 // because sandboxed preloads cannot be ES modules; self-contained because they cannot require local files
 // (channel names mirror channels.ts).
 import { contextBridge, ipcRenderer, webUtils, type IpcRendererEvent } from 'electron';
-import type { SaegimBridge } from './bridge.js';
-import type { JobEvent } from '../main/http-protocol.js';
+import type { SaegimBridge } from '../main/contract/bridge.js';
+import type { JobEvent } from '../main/contract/wire.js';
 
 const CHANNELS = {
   call: 'saegim:call',

@@ -1,12 +1,12 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import type { EvaluationReport, Progress, SearchResponse } from './api.js';
+import type { EvaluationReport, Progress, SearchResponse } from './contract/api.js';
 import { runBenchmark } from './bench/index.js';
-import { SaegimError } from './errors.js';
+import { SaegimError } from './contract/errors.js';
 import { defaultDbPath, packageVersion, rendererDir } from './paths.js';
 import { SaegimService } from './service.js';
-import { SEARCH_METHODS, type ExecutionProvider, type SearchMethod } from './types.js';
+import { SEARCH_METHODS, type ExecutionProvider, type SearchMethod } from './contract/types.js';
 
 /** Progress on stderr: one rewritten line on a terminal, a line every few seconds when piped. */
 function progressPrinter(label: string): (p: Progress) => void {

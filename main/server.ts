@@ -4,7 +4,7 @@ import { stat } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { extname, join, resolve, sep } from 'node:path';
-import type { OperationControl, Progress, SaegimApi } from './api.js';
+import type { OperationControl, Progress, SaegimApi } from './contract/api.js';
 import {
   API_ARITY,
   API_PREFIX,
@@ -15,7 +15,7 @@ import {
   type ApiMethod,
   type JobEvent,
   type WireError,
-} from './http-protocol.js';
+} from './contract/wire.js';
 
 export interface ServerOptions {
   /** 0 or absent picks a free port. */

@@ -23,11 +23,11 @@ import type {
   SearchRequest,
   SearchResponse,
   Settings,
-} from './api.js';
+} from './contract/api.js';
 import { readDataset } from './datasets/index.js';
 import { TokenEncoder } from './encoders/onnx-encoder.js';
 import { availableExecutionProviders } from './encoders/providers.js';
-import { SaegimError, throwIfAborted } from './errors.js';
+import { SaegimError, throwIfAborted } from './contract/errors.js';
 import { evaluateCollection } from './eval/runner.js';
 import { alignTokens } from './explain/alignment.js';
 import { indexPassages, modelSummary } from './indexing/indexer.js';
@@ -37,7 +37,7 @@ import { indexedText, punctuationMask } from './search/passage-text.js';
 import { CollectionSearcher } from './search/searcher.js';
 import { halvesToFloats } from './store/half.js';
 import { SaegimStore } from './store/store.js';
-import { SEARCH_METHODS, type EncodedText, type ExecutionProvider, type Passage, type SearchMethod, type TokenVectors } from './types.js';
+import { SEARCH_METHODS, type EncodedText, type ExecutionProvider, type Passage, type SearchMethod, type TokenVectors } from './contract/types.js';
 import {
   AblationRequestSchema,
   EvaluateRequestSchema,
@@ -47,7 +47,7 @@ import {
   SearchRequestSchema,
   SettingsPatchSchema,
   parseRequest,
-} from './validation.js';
+} from './contract/schemas.js';
 
 export interface ServiceOptions {
   dbPath: string;

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { TokenEncoder } from '../encoders/onnx-encoder.js';
-import { SaegimError } from '../errors.js';
+import { SaegimError } from '../contract/errors.js';
 import { bundledDatasetDir, bundledModelDir } from '../paths.js';
 
 export interface EncodeBenchOptions {

@@ -1,4 +1,4 @@
-import { SaegimError } from '../errors.js';
+import { SaegimError } from '../contract/errors.js';
 import { benchBm25 } from './bm25.js';
 import { benchEncode } from './encode.js';
 import { benchMaxSim } from './maxsim.js';

@@ -1,7 +1,7 @@
 import { mulberry32 } from '../eval/significance.js';
 import { MaxSimIndex } from '../search/maxsim.js';
 import { floatsToHalves } from '../store/half.js';
-import type { TokenVectors } from '../types.js';
+import type { TokenVectors } from '../contract/types.js';
 
 export interface MaxSimBenchOptions {
   docs: number;

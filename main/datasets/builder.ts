@@ -1,4 +1,4 @@
-import type { DatasetFormat, ParsedDataset, Passage, Qrel, Query, SourceLocation } from '../types.js';
+import type { DatasetFormat, ParsedDataset, Passage, Qrel, Query, SourceLocation } from '../contract/types.js';
 import type { IssueLog } from './issues.js';
 import { cleanText } from './records.js';
 

@@ -1,8 +1,8 @@
 import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
 import { extname, join } from 'node:path';
 import { visit } from 'jsonc-parser';
-import { SaegimError } from '../errors.js';
-import type { DatasetFormat } from '../types.js';
+import { SaegimError } from '../contract/errors.js';
+import type { DatasetFormat } from '../contract/types.js';
 import { containsTxt } from './txt.js';
 
 /** Enough of a KorQuAD/SQuAD file to reach its first `paragraphs` key (titles and versions come before it). */

@@ -1,7 +1,7 @@
 import { statSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
-import { SaegimError } from '../errors.js';
-import type { DatasetFormat, ParsedDataset } from '../types.js';
+import { SaegimError } from '../contract/errors.js';
+import type { DatasetFormat, ParsedDataset } from '../contract/types.js';
 import { readBeir } from './beir.js';
 import { DatasetBuilder } from './builder.js';
 import { detectFormat } from './detect.js';

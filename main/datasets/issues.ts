@@ -1,5 +1,5 @@
-import { ImportError } from '../errors.js';
-import type { ImportIssue } from '../types.js';
+import { ImportError } from '../contract/errors.js';
+import type { ImportIssue } from '../contract/types.js';
 
 const MAX_ISSUES = 50;
 

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { type JSONPath, type Node, findNodeAtLocation, getLocation, parseTree, printParseErrorCode, visit } from 'jsonc-parser';
 import { z } from 'zod';
-import type { SourceLocation } from '../types.js';
+import type { SourceLocation } from '../contract/types.js';
 import { DatasetBuilder } from './builder.js';
 import type { IssueLog } from './issues.js';
 import { ArticleSchema, ParagraphSchema, QuestionSchema, cleanText, jsonPath } from './records.js';

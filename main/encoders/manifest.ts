@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
-import { SaegimError } from '../errors.js';
+import { SaegimError } from '../contract/errors.js';
 
 /**
  * `encoder.json`: how to run a model folder. The folder holds `model.onnx` (+ external data),

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { listSupportedBackends } from 'onnxruntime-node';
-import type { ExecutionProvider } from '../types.js';
+import type { ExecutionProvider } from '../contract/types.js';
 
 const require = createRequire(import.meta.url);
 

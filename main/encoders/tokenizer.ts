@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { Tokenizer } from '@anush008/tokenizers';
-import { SaegimError } from '../errors.js';
-import type { TokenSpans } from '../types.js';
+import { SaegimError } from '../contract/errors.js';
+import type { TokenSpans } from '../contract/types.js';
 
 /**
  * A Hugging Face `tokenizer.json` (WordPiece, BPE/byte-level as in Qwen2/Dream, Unigram) run by the Rust

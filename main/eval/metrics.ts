@@ -1,5 +1,5 @@
-import { SaegimError } from '../errors.js';
-import type { MetricName, MetricValues, QrelMap, Run, ScoredPassage } from '../types.js';
+import { SaegimError } from '../contract/errors.js';
+import type { MetricName, MetricValues, QrelMap, Run, ScoredPassage } from '../contract/types.js';
 
 /**
  * Per-query retrieval metrics cut at k, computed as trec_eval and pytrec_eval (and so BEIR) compute them.

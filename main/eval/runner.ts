@@ -1,8 +1,8 @@
-import type { EvaluationReport, OperationControl, PerQueryMetrics, SignificanceResult } from '../api.js';
+import type { EvaluationReport, OperationControl, PerQueryMetrics, SignificanceResult } from '../contract/api.js';
 import type { TokenEncoder } from '../encoders/onnx-encoder.js';
-import { throwIfAborted } from '../errors.js';
+import { throwIfAborted } from '../contract/errors.js';
 import type { CollectionSearcher } from '../search/searcher.js';
-import type { MetricValues, Query, QrelMap, Run, SearchMethod } from '../types.js';
+import type { MetricValues, Query, QrelMap, Run, SearchMethod } from '../contract/types.js';
 import { evaluateRun } from './metrics.js';
 import { pairedRandomizationTest } from './significance.js';
 import { formatTrecRun } from './trec.js';

@@ -1,4 +1,4 @@
-import { SaegimError } from '../errors.js';
+import { SaegimError } from '../contract/errors.js';
 
 export interface RandomizationTestOptions {
   /** Random sign assignments to draw; 10,000 puts the Monte Carlo error of p near 0.05 at about ±0.002. */

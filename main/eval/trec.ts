@@ -1,5 +1,5 @@
-import { SaegimError } from '../errors.js';
-import type { QrelMap, Run, ScoredPassage } from '../types.js';
+import { SaegimError } from '../contract/errors.js';
+import type { QrelMap, Run, ScoredPassage } from '../contract/types.js';
 
 /**
  * TREC run and qrels files, the formats trec_eval, pytrec_eval and ranx read:

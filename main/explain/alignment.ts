@@ -1,4 +1,4 @@
-import type { TokenVectors } from '../types.js';
+import type { TokenVectors } from '../contract/types.js';
 
 export interface Alignment {
   /** `similarity[i][j]` = E_q[i]·E_d[j]. */

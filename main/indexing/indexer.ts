@@ -1,11 +1,11 @@
-import type { ModelSummary, OperationControl } from '../api.js';
+import type { ModelSummary, OperationControl } from '../contract/api.js';
 import type { TokenEncoder } from '../encoders/onnx-encoder.js';
-import { throwIfAborted } from '../errors.js';
+import { throwIfAborted } from '../contract/errors.js';
 import { indexedText } from '../search/passage-text.js';
 import { pooledVector } from '../search/svr.js';
 import { floatsToHalves } from '../store/half.js';
 import type { SaegimStore } from '../store/store.js';
-import type { VectorPrecision } from '../types.js';
+import type { VectorPrecision } from '../contract/types.js';
 
 export interface IndexingOptions extends OperationControl {
   precision: VectorPrecision;

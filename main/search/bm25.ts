@@ -1,5 +1,5 @@
-import { SaegimError } from '../errors.js';
-import type { ScoredPassage } from '../types.js';
+import { SaegimError } from '../contract/errors.js';
+import type { ScoredPassage } from '../contract/types.js';
 import { ANALYZER_NAME, analyze } from './analyzer.js';
 
 /**

@@ -1,5 +1,5 @@
-import { SaegimError } from '../errors.js';
-import type { ScoredPassage } from '../types.js';
+import { SaegimError } from '../contract/errors.js';
+import type { ScoredPassage } from '../contract/types.js';
 
 export interface FusionOptions {
   /** The rank constant; 60 is Cormack et al.'s, chosen there on TREC runs and used unchanged since. */

@@ -1,6 +1,6 @@
 import * as ort from 'onnxruntime-node';
-import { SaegimError } from '../errors.js';
-import type { TokenVectors } from '../types.js';
+import { SaegimError } from '../contract/errors.js';
+import type { TokenVectors } from '../contract/types.js';
 import { acquireMaxSimSession, defaultThreads, MAXSIM_INPUTS, MAXSIM_OUTPUT, releaseMaxSimSession, type BlockPrecision } from './maxsim-graph.js';
 
 /**

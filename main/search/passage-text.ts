@@ -1,4 +1,4 @@
-import type { Passage } from '../types.js';
+import type { Passage } from '../contract/types.js';
 
 /**
  * The text a passage is indexed and explained as: title, newline, body. Titles carry strong evidence

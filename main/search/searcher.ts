@@ -1,6 +1,6 @@
-import { SaegimError } from '../errors.js';
+import { SaegimError } from '../contract/errors.js';
 import type { SaegimStore, StoredPassage } from '../store/store.js';
-import type { EncodedText, ScoredPassage, SearchMethod, TokenVectors } from '../types.js';
+import type { EncodedText, ScoredPassage, SearchMethod, TokenVectors } from '../contract/types.js';
 import { ANALYZER_NAME } from './analyzer.js';
 import { Bm25Index } from './bm25.js';
 import { reciprocalRankFusion } from './hybrid.js';

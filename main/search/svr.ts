@@ -1,4 +1,4 @@
-import type { ScoredPassage, TokenVectors } from '../types.js';
+import type { ScoredPassage, TokenVectors } from '../contract/types.js';
 
 /**
  * Single-vector retrieval (SVR) baseline: one vector per text, the mean of its token vectors,

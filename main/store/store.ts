@@ -1,9 +1,9 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import type { ModelSummary } from '../api.js';
-import { SaegimError } from '../errors.js';
-import type { DatasetFormat, ParsedDataset, Passage, Qrel, QrelMap, Query, VectorPrecision } from '../types.js';
+import type { ModelSummary } from '../contract/api.js';
+import { SaegimError } from '../contract/errors.js';
+import type { DatasetFormat, ParsedDataset, Passage, Qrel, QrelMap, Query, VectorPrecision } from '../contract/types.js';
 import { SCHEMA, SCHEMA_VERSION } from './schema.js';
 
 export interface CollectionRow {

@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useState } from 'react';
-import type { CollectionSummary, EngineInfo } from '../../main/api.js';
+import type { CollectionSummary, EngineInfo } from '../../main/contract/api.js';
 import { asApiError, type ApiError, type SaegimClient } from './api/client.js';
 import { ErrorNotice } from './components/ErrorNotice.js';
 import { ProgressBar } from './components/ProgressBar.js';

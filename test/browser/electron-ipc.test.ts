@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CHANNELS } from '../../electron/channels.js';
 import { CALL_ARGUMENTS, JobIdSchema, parseCall } from '../../electron/ipc-schemas.js';
-import { API_METHODS } from '../../main/http-protocol.js';
+import { API_METHODS } from '../../main/contract/wire.js';
 import { ROOT } from './harness.js';
 
 describe('Electron IPC argument validation', () => {

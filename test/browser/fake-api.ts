@@ -24,9 +24,9 @@ import type {
   Settings,
   SignificanceResult,
   TokenInfo,
-} from '../../main/api.js';
-import { CancelledError, ImportError, SaegimError } from '../../main/errors.js';
-import type { DatasetFormat, ExecutionProvider, MetricValues, Passage, Qrel, Query, SearchMethod } from '../../main/types.js';
+} from '../../main/contract/api.js';
+import { CancelledError, ImportError, SaegimError } from '../../main/contract/errors.js';
+import type { DatasetFormat, ExecutionProvider, MetricValues, Passage, Qrel, Query, SearchMethod } from '../../main/contract/types.js';
 import { FAKE_PASSAGES, FAKE_QRELS, FAKE_QUERIES } from './fake-corpus.js';
 
 /**

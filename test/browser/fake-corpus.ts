@@ -1,4 +1,4 @@
-import type { Passage, Qrel, Query } from '../../main/types.js';
+import type { Passage, Qrel, Query } from '../../main/contract/types.js';
 
 /** A small Korean encyclopaedia-style corpus with one judged question per passage, written for the tests. */
 export const FAKE_PASSAGES: Passage[] = [

@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import type { SaegimApi } from '../../main/api.js';
+import type { SaegimApi } from '../../main/contract/api.js';
 import { startServer } from '../../main/server.js';
 import { FakeSaegimApi, type FakeApiOptions } from './fake-api.js';
 

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TokenEncoder } from '../../main/encoders/onnx-encoder.js';
-import { SaegimError } from '../../main/errors.js';
+import { SaegimError } from '../../main/contract/errors.js';
 import { maxSimScore } from '../../main/search/maxsim.js';
 import { indexedText } from '../../main/search/passage-text.js';
 import { halvesToFloats } from '../../main/store/half.js';

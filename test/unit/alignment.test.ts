@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { alignTokens } from '../../main/explain/alignment.js';
-import type { TokenVectors } from '../../main/types.js';
+import type { TokenVectors } from '../../main/contract/types.js';
 
 const vectors = (rows: number[][]): TokenVectors => ({ length: rows.length, dim: rows[0]!.length, data: Float32Array.from(rows.flat()) });
 

@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { detectFormat, readDataset } from '../../main/datasets/index.js';
-import { ImportError, SaegimError } from '../../main/errors.js';
-import type { ImportIssue } from '../../main/types.js';
+import { ImportError, SaegimError } from '../../main/contract/errors.js';
+import type { ImportIssue } from '../../main/contract/types.js';
 
 const FIXTURES = resolve('test/fixtures/datasets');
 const fixture = (...parts: string[]) => join(FIXTURES, ...parts);

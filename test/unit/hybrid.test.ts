@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { reciprocalRankFusion } from '../../main/search/hybrid.js';
-import type { ScoredPassage } from '../../main/types.js';
+import type { ScoredPassage } from '../../main/contract/types.js';
 
 const list = (...ids: string[]): ScoredPassage[] => ids.map((docId, i) => ({ docId, score: 100 - i, rank: i + 1 }));
 

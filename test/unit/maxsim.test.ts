@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { mulberry32 } from '../../main/eval/significance.js';
 import { MaxSimIndex, maxSimScore, topKScores } from '../../main/search/maxsim.js';
 import { floatsToHalves, halvesToFloats } from '../../main/store/half.js';
-import type { TokenVectors } from '../../main/types.js';
+import type { TokenVectors } from '../../main/contract/types.js';
 
 /**
  * Tolerance against the naive loop: both sum the same float32 products, the kernel in float32 with FMA

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { evaluateRun, hitAt, mrrAt, ndcgAt, recallAt } from '../../main/eval/metrics.js';
-import type { QrelMap, Run, ScoredPassage } from '../../main/types.js';
+import type { QrelMap, Run, ScoredPassage } from '../../main/contract/types.js';
 
 const ranking = (...ids: string[]): ScoredPassage[] => ids.map((docId, i) => ({ docId, score: 10 - i, rank: i + 1 }));
 

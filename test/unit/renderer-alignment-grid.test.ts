@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Explanation } from '../../main/api.js';
+import type { Explanation } from '../../main/contract/api.js';
 import { droppedRowsOf, droppedTokens, eojeolGrid, eojeolSpans, groupByEojeol, subwordGrid, tokenLabel } from '../../renderer/src/logic/alignment-grid.js';
 
 // Query "세종대왕 한글" as WordPiece subwords; passage "세종대왕이 한글을 만들었다." with punctuation.

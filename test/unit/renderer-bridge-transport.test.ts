@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { JobEvent } from '../../main/http-protocol.js';
-import type { BridgeReply, SaegimBridge } from '../../electron/bridge.js';
+import type { JobEvent } from '../../main/contract/wire.js';
+import type { BridgeReply, SaegimBridge } from '../../main/contract/bridge.js';
 import { bridgeTransport } from '../../renderer/src/api/bridge-transport.js';
 import { ApiError, createClient } from '../../renderer/src/api/client.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { EvaluationReport } from '../../main/api.js';
+import type { EvaluationReport } from '../../main/contract/api.js';
 import { metricsCsv, perQueryCsv, toCsv } from '../../renderer/src/logic/csv.js';
 import { barChartData, formatPValue, metricTable, pValue, scatterPoints, winTieLoss } from '../../renderer/src/logic/evaluation.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { MethodResult, SearchHit } from '../../main/api.js';
+import type { MethodResult, SearchHit } from '../../main/contract/api.js';
 import { isComposing, moveCursor, submitsQuery } from '../../renderer/src/logic/keys.js';
 
 describe('IME-safe submit', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { MethodResult, SearchHit } from '../../main/api.js';
+import type { MethodResult, SearchHit } from '../../main/contract/api.js';
 import { markerLabel, rankMarker, rankMarkers, ranksOf } from '../../renderer/src/logic/rank-diff.js';
 
 const hits = (...ids: string[]): SearchHit[] => ids.map((docId, i) => ({ docId, rank: i + 1, score: 10 - i, text: docId }));

@@ -3,8 +3,8 @@ import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { EvaluationReport, IndexReport, Progress, SearchResponse } from '../../main/api.js';
-import { API_METHODS, callPath, httpStatusFor, jobCancelPath, jobEventsPath, jobPath } from '../../main/http-protocol.js';
+import type { EvaluationReport, IndexReport, Progress, SearchResponse } from '../../main/contract/api.js';
+import { API_METHODS, callPath, httpStatusFor, jobCancelPath, jobEventsPath, jobPath } from '../../main/contract/wire.js';
 import { startServer, type RunningServer } from '../../main/server.js';
 import { FakeSaegimApi } from '../browser/fake-api.js';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { formatTrecQrels, formatTrecRun, parseTrecQrels, parseTrecRun } from '../../main/eval/trec.js';
-import type { Run } from '../../main/types.js';
+import type { Run } from '../../main/contract/types.js';
 
 describe('TREC runs and qrels', () => {
   const run: Run = {

@@ -1,6 +1,6 @@
-import type { LongOperation, Progress } from '../../../main/api.js';
-import type { ApiMethod } from '../../../main/http-protocol.js';
-import type { BridgeReply, SaegimBridge } from '../../../electron/bridge.js';
+import type { LongOperation, Progress } from '../../../main/contract/api.js';
+import type { ApiMethod } from '../../../main/contract/wire.js';
+import type { BridgeReply, SaegimBridge } from '../../../main/contract/bridge.js';
 import { ApiError, type Job, type ProgressListener, type Transport } from './client.js';
 
 function unwrap(reply: BridgeReply): unknown {

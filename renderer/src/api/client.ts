@@ -17,10 +17,10 @@ import type {
   SearchRequest,
   SearchResponse,
   Settings,
-} from '../../../main/api.js';
-import type { ErrorCode } from '../../../main/errors.js';
-import type { ApiMethod, WireError } from '../../../main/http-protocol.js';
-import type { PathKind } from '../../../electron/bridge.js';
+} from '../../../main/contract/api.js';
+import type { ErrorCode } from '../../../main/contract/errors.js';
+import type { ApiMethod, WireError } from '../../../main/contract/wire.js';
+import type { PathKind } from '../../../main/contract/bridge.js';
 
 /** A failed API call as the views see it, whichever transport carried it. */
 export class ApiError extends Error {

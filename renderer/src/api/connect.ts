@@ -1,4 +1,4 @@
-import type { SaegimBridge } from '../../../electron/bridge.js';
+import type { SaegimBridge } from '../../../main/contract/bridge.js';
 import { bridgeTransport } from './bridge-transport.js';
 import { createClient, type SaegimClient } from './client.js';
 import { httpTransport } from './http-transport.js';

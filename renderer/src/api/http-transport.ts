@@ -1,5 +1,5 @@
-import type { LongOperation, Progress } from '../../../main/api.js';
-import { callPath, isWireError, jobCancelPath, jobEventsPath, jobPath, type ApiMethod } from '../../../main/http-protocol.js';
+import type { LongOperation, Progress } from '../../../main/contract/api.js';
+import { callPath, isWireError, jobCancelPath, jobEventsPath, jobPath, type ApiMethod } from '../../../main/contract/wire.js';
 import { ApiError, type Job, type ProgressListener, type Transport } from './client.js';
 
 async function postJson(url: string, body: unknown): Promise<unknown> {

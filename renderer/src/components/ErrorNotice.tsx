@@ -1,4 +1,4 @@
-import type { ImportIssue } from '../../../main/types.js';
+import type { ImportIssue } from '../../../main/contract/types.js';
 import type { ApiError } from '../api/client.js';
 
 function importIssues(details: unknown): ImportIssue[] {

@@ -1,5 +1,5 @@
 import { useRef } from 'react';
-import type { Progress } from '../../../main/api.js';
+import type { Progress } from '../../../main/contract/api.js';
 import { estimateSecondsLeft, formatDuration, phaseLabel, progressFraction, type ProgressSample } from '../logic/progress.js';
 
 interface Props {

@@ -1,5 +1,5 @@
 import type { CSSProperties } from 'react';
-import type { SearchMethod } from '../../../main/types.js';
+import type { SearchMethod } from '../../../main/contract/types.js';
 import { METHOD_LABEL, METHOD_ORDER } from '../logic/evaluation.js';
 
 export const METHOD_COLOUR: Record<SearchMethod, string> = {

@@ -1,4 +1,4 @@
-import type { Explanation, TokenInfo } from '../../../main/api.js';
+import type { Explanation, TokenInfo } from '../../../main/contract/api.js';
 
 /** One row or column of the alignment: a subword token, or the subwords of one eojeol merged. */
 export interface TokenGroup {

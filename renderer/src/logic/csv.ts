@@ -1,4 +1,4 @@
-import type { EvaluationReport } from '../../../main/api.js';
+import type { EvaluationReport } from '../../../main/contract/api.js';
 import { METHOD_ORDER, METRIC_ORDER, metricKey, pValue } from './evaluation.js';
 
 export type CsvCell = string | number | null | undefined;

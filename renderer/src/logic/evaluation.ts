@@ -1,5 +1,5 @@
-import type { EvaluationReport } from '../../../main/api.js';
-import type { MetricName, SearchMethod } from '../../../main/types.js';
+import type { EvaluationReport } from '../../../main/contract/api.js';
+import type { MetricName, SearchMethod } from '../../../main/contract/types.js';
 
 export const METRIC_ORDER: readonly MetricName[] = ['hit', 'ndcg', 'mrr', 'recall'];
 export const METHOD_ORDER: readonly SearchMethod[] = ['mvr', 'bm25', 'svr', 'hybrid'];

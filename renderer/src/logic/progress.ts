@@ -1,4 +1,4 @@
-import type { Progress } from '../../../main/api.js';
+import type { Progress } from '../../../main/contract/api.js';
 
 export interface ProgressSample {
   /** Milliseconds (performance.now() or Date.now(), as long as one clock is used). */

@@ -1,5 +1,5 @@
-import type { MethodResult } from '../../../main/api.js';
-import type { SearchMethod } from '../../../main/types.js';
+import type { MethodResult } from '../../../main/contract/api.js';
+import type { SearchMethod } from '../../../main/contract/types.js';
 
 /** How a passage's rank in one method compares with its rank in the reference method's list. */
 export type RankMarker =

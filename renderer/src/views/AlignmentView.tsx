@@ -1,7 +1,7 @@
 import { useEffect, useLayoutEffect, useMemo, useRef, useState, type CSSProperties, type MouseEvent } from 'react';
 import { Bar, BarChart, CartesianGrid, Cell, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
-import type { AblationResult, Explanation } from '../../../main/api.js';
-import type { SearchMethod } from '../../../main/types.js';
+import type { AblationResult, Explanation } from '../../../main/contract/api.js';
+import type { SearchMethod } from '../../../main/contract/types.js';
 import { asApiError, type ApiError, type SaegimClient } from '../api/client.js';
 import { downloadBlob, safeFileName } from '../components/download.js';
 import { ErrorNotice } from '../components/ErrorNotice.js';

@@ -1,6 +1,6 @@
 import { useRef, useState, type DragEvent, type FormEvent, type KeyboardEvent } from 'react';
-import type { CollectionSummary, ImportReport, Progress } from '../../../main/api.js';
-import type { DatasetFormat } from '../../../main/types.js';
+import type { CollectionSummary, ImportReport, Progress } from '../../../main/contract/api.js';
+import type { DatasetFormat } from '../../../main/contract/types.js';
 import { asApiError, type ApiError, type Job, type SaegimClient } from '../api/client.js';
 import { ErrorNotice, IssueTable } from '../components/ErrorNotice.js';
 import { ProgressBar } from '../components/ProgressBar.js';

@@ -13,8 +13,8 @@ import {
   YAxis,
   ZAxis,
 } from 'recharts';
-import type { CollectionSummary, EvaluationReport, Progress } from '../../../main/api.js';
-import type { MetricName, SearchMethod } from '../../../main/types.js';
+import type { CollectionSummary, EvaluationReport, Progress } from '../../../main/contract/api.js';
+import type { MetricName, SearchMethod } from '../../../main/contract/types.js';
 import { asApiError, type ApiError, type Job, type SaegimClient } from '../api/client.js';
 import { downloadText, safeFileName } from '../components/download.js';
 import { ErrorNotice } from '../components/ErrorNotice.js';

@@ -1,6 +1,6 @@
 import { useEffect, useMemo, useRef, useState, type KeyboardEvent } from 'react';
-import type { CollectionSummary, MethodResult, SearchHit, SearchResponse } from '../../../main/api.js';
-import type { SearchMethod } from '../../../main/types.js';
+import type { CollectionSummary, MethodResult, SearchHit, SearchResponse } from '../../../main/contract/api.js';
+import type { SearchMethod } from '../../../main/contract/types.js';
 import { asApiError, type ApiError, type SaegimClient } from '../api/client.js';
 import { ErrorNotice } from '../components/ErrorNotice.js';
 import { METHOD_COLOUR, MethodSelect, methodStyle } from '../components/methods.js';

@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'react';
-import type { EngineInfo, ModelValidation, Settings } from '../../../main/api.js';
-import type { ExecutionProvider, VectorPrecision } from '../../../main/types.js';
+import type { EngineInfo, ModelValidation, Settings } from '../../../main/contract/api.js';
+import type { ExecutionProvider, VectorPrecision } from '../../../main/contract/types.js';
 import { asApiError, type ApiError, type SaegimClient } from '../api/client.js';
 import { ErrorNotice } from '../components/ErrorNotice.js';
 

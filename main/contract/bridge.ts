@@ -2,8 +2,8 @@
  * What the preload script exposes to the renderer as `window.saegim`. Types only: the sandboxed preload
  * cannot load local modules at run time, and the renderer imports this file for its types.
  */
-import type { LongOperation } from '../main/api.js';
-import type { ApiMethod, JobEvent, WireError } from '../main/http-protocol.js';
+import type { LongOperation } from './api.js';
+import type { ApiMethod, JobEvent, WireError } from './wire.js';
 
 /** IPC replies carry errors as values: Electron keeps only `message` of an Error thrown across IPC. */
 export type BridgeReply = { ok: true; result: unknown } | { ok: false; error: WireError };
