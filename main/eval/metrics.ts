@@ -88,10 +88,11 @@ export interface EvaluationOptions {
 }
 
 /**
- * Scores a run against qrels. Queries without any relevant judgement are left out, as BEIR does (its
- * evaluation goes through pytrec_eval, which only scores queries present in the qrels with a relevant
- * passage): they cannot be answered and would only drag the mean down. Run queries absent from the qrels
- * are ignored for the same reason. A judged query missing from the run scores 0 on every metric.
+ * Scores a run against qrels. Queries without any relevant judgement are left out: they cannot be answered
+ * and would only drag the mean down. Here Saegim departs from trec_eval and pytrec_eval (and so BEIR), which
+ * score such a query 0 on every measure and count it, so their mean is lower when the qrels hold one. Run
+ * queries absent from the qrels are ignored, as there. A judged query missing from the run scores 0 on
+ * every metric and counts, as under trec_eval -c.
  */
 export function evaluateRun(run: Run, qrels: QrelMap, opts: EvaluationOptions): RunEvaluation {
   const { k } = opts;
