@@ -1,12 +1,11 @@
-import { existsSync, statSync } from 'node:fs';
-import { extname, join, resolve, sep } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { net, protocol } from 'electron';
-import { CONTENT_SECURITY_POLICY, MIME_TYPES } from '../main/server.js';
+import { readFile } from 'node:fs/promises';
+import { protocol } from 'electron';
+import { CONTENT_SECURITY_POLICY, lookupStaticFile } from '../main/static-files.js';
 
 /** The renderer's origin inside Electron: a privileged standard scheme, so 'self' in the CSP means it. */
 export const APP_SCHEME = 'app';
-export const APP_ORIGIN = `${APP_SCHEME}://saegim`;
+export const APP_HOST = 'saegim';
+export const APP_ORIGIN = `${APP_SCHEME}://${APP_HOST}`;
 
 /** Must run before the app is ready. */
 export function registerAppScheme(): void {
@@ -14,28 +13,25 @@ export function registerAppScheme(): void {
 }
 
 /**
- * Serves the built renderer from disk (or app.asar) under app://saegim/, with the same CSP as browser
- * mode. Paths outside the renderer folder are refused; unknown paths fall back to index.html.
+ * One app:// request answered from the built renderer, with the same file rules (static-files.ts) and
+ * CSP as browser mode. Free of Electron so it is tested as it runs.
  */
-export function serveRenderer(rendererDir: string): void {
-  const root = resolve(rendererDir);
-  protocol.handle(APP_SCHEME, async (request) => {
-    const url = new URL(request.url);
-    if (url.host !== 'saegim') return new Response('not found', { status: 404 });
-    let file = resolve(join(root, decodeURIComponent(url.pathname)));
-    if (file !== root && !file.startsWith(root + sep)) return new Response('not found', { status: 404 });
-    if (!existsSync(file) || statSync(file).isDirectory()) {
-      if (extname(file) !== '' && !file.endsWith(sep)) return new Response('not found', { status: 404 });
-      file = join(root, 'index.html');
-    }
-    const body = await net.fetch(pathToFileURL(file).toString());
-    return new Response(body.body, {
-      status: 200,
-      headers: {
-        'Content-Type': MIME_TYPES[extname(file).toLowerCase()] ?? 'application/octet-stream',
-        'Content-Security-Policy': CONTENT_SECURITY_POLICY,
-        'X-Content-Type-Options': 'nosniff',
-      },
-    });
+export async function appProtocolResponse(rendererDir: string, requestUrl: string): Promise<Response> {
+  const url = new URL(requestUrl);
+  if (url.host !== APP_HOST) return new Response('not found', { status: 404 });
+  const found = await lookupStaticFile(rendererDir, url.pathname);
+  if (!found.ok) return new Response(found.message, { status: found.status });
+  return new Response(new Uint8Array(await readFile(found.file)), {
+    status: 200,
+    headers: {
+      'Content-Type': found.contentType,
+      'Content-Security-Policy': CONTENT_SECURITY_POLICY,
+      'X-Content-Type-Options': 'nosniff',
+    },
   });
+}
+
+/** Serves the built renderer (from disk or app.asar, which Electron's fs reads) under app://saegim/. */
+export function serveRenderer(rendererDir: string): void {
+  protocol.handle(APP_SCHEME, (request) => appProtocolResponse(rendererDir, request.url));
 }

@@ -1,9 +1,24 @@
 import { randomUUID } from 'node:crypto';
-import { utilityProcess, type UtilityProcess } from 'electron';
 import type { Progress } from '../main/contract/api.js';
-import type { ApiMethod } from '../main/contract/wire.js';
 import type { BridgeReply } from '../main/contract/bridge.js';
-import type { EngineOptions, FromEngine, ToEngine } from './engine-messages.js';
+import type { MethodName } from '../main/contract/methods.js';
+import type { FromEngine, ToEngine } from './engine-messages.js';
+
+/** The engine process as the connection sees it: Electron's UtilityProcess, or a stand-in in tests. */
+export interface EngineChild {
+  postMessage(message: ToEngine): void;
+  on(event: 'message', listener: (message: FromEngine) => void): unknown;
+  on(event: 'exit', listener: (code: number) => void): unknown;
+  once(event: 'exit', listener: (code: number) => void): unknown;
+  kill(): boolean;
+}
+
+/** What IPC handlers need of the engine. */
+export interface EngineLink {
+  /** Runs a method in the engine; arguments must already be validated. */
+  request(method: MethodName, args: unknown[], onProgress?: (p: Progress) => void, id?: string): Promise<BridgeReply>;
+  cancel(id: string): void;
+}
 
 interface Pending {
   resolve(reply: BridgeReply): void;
@@ -15,22 +30,16 @@ interface Pending {
  * If the engine dies (a native crash in onnxruntime, say) pending calls fail with an `internal` error and
  * the next call starts a fresh engine.
  */
-export class EngineConnection {
-  private child: UtilityProcess | null = null;
+export class EngineConnection implements EngineLink {
+  private child: EngineChild | null = null;
   private readonly pending = new Map<string, Pending>();
   private stopping = false;
 
-  constructor(
-    private readonly entry: string,
-    private readonly options: EngineOptions,
-  ) {}
+  constructor(private readonly spawnEngine: () => EngineChild) {}
 
-  private ensure(): UtilityProcess {
+  private ensure(): EngineChild {
     if (this.child) return this.child;
-    const child = utilityProcess.fork(this.entry, ['--engine-options', JSON.stringify(this.options)], {
-      serviceName: 'Saegim engine',
-      stdio: 'inherit',
-    });
+    const child = this.spawnEngine();
     child.on('message', (msg: FromEngine) => this.receive(msg));
     child.on('exit', (code) => {
       if (this.child === child) this.child = null;
@@ -59,19 +68,17 @@ export class EngineConnection {
     this.ensure();
   }
 
-  /** Runs a method in the engine; arguments must already be validated. */
-  request(method: ApiMethod, args: unknown[], onProgress?: (p: Progress) => void, id: string = randomUUID()): Promise<BridgeReply> {
+  request(method: MethodName, args: unknown[], onProgress?: (p: Progress) => void, id: string = randomUUID()): Promise<BridgeReply> {
     if (this.stopping) return Promise.resolve({ ok: false, error: { code: 'internal', message: 'the app is closing' } });
     const child = this.ensure();
     return new Promise<BridgeReply>((resolve) => {
       this.pending.set(id, { resolve, onProgress });
-      const msg: ToEngine = { type: 'call', id, method, args, progress: !!onProgress };
-      child.postMessage(msg);
+      child.postMessage({ type: 'call', id, method, args, progress: !!onProgress });
     });
   }
 
   cancel(id: string): void {
-    if (this.pending.has(id)) this.child?.postMessage({ type: 'cancel', id } satisfies ToEngine);
+    if (this.pending.has(id)) this.child?.postMessage({ type: 'cancel', id });
   }
 
   /** Asks the engine to close its database cleanly; kills it if it does not exit in time. */
@@ -88,7 +95,7 @@ export class EngineConnection {
         clearTimeout(timer);
         done();
       });
-      child.postMessage({ type: 'shutdown' } satisfies ToEngine);
+      child.postMessage({ type: 'shutdown' });
     });
   }
 }

@@ -3,10 +3,11 @@
  * errors travel as WireError values (an Error would lose its code on the way).
  */
 import type { Progress } from '../main/contract/api.js';
-import type { ApiMethod, WireError } from '../main/contract/wire.js';
+import type { MethodName } from '../main/contract/methods.js';
+import type { WireError } from '../main/contract/wire.js';
 
 export type ToEngine =
-  | { type: 'call'; id: string; method: ApiMethod; args: unknown[]; progress: boolean }
+  | { type: 'call'; id: string; method: MethodName; args: unknown[]; progress: boolean }
   | { type: 'cancel'; id: string }
   | { type: 'shutdown' };
 

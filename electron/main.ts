@@ -1,9 +1,9 @@
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { app, BrowserWindow, session, shell } from 'electron';
+import { app, BrowserWindow, session, shell, utilityProcess } from 'electron';
 import { defaultDbPath, packageVersion, rendererDir } from '../main/paths.js';
 import { APP_ORIGIN, registerAppScheme, serveRenderer } from './app-protocol.js';
-import { EngineConnection } from './engine-connection.js';
+import { EngineConnection, type EngineChild } from './engine-connection.js';
 import type { EngineOptions } from './engine-messages.js';
 import { registerIpc } from './ipc.js';
 
@@ -27,7 +27,14 @@ if (!app.requestSingleInstanceLock()) {
   // A second window on the same database would fight the first over SQLite's write lock.
   app.quit();
 } else {
-  const engine = new EngineConnection(join(here, 'engine-entry.cjs'), engineOptions(process.argv));
+  const options = engineOptions(process.argv);
+  const engine = new EngineConnection(
+    () =>
+      utilityProcess.fork(join(here, 'engine-entry.cjs'), ['--engine-options', JSON.stringify(options)], {
+        serviceName: 'Saegim engine',
+        stdio: 'inherit',
+      }) as unknown as EngineChild,
+  );
 
   app.on('second-instance', () => {
     const [win] = BrowserWindow.getAllWindows();

@@ -5,6 +5,8 @@ import type { EvaluationReport, Progress, SearchResponse } from './contract/api.
 import { runBenchmark } from './bench/index.js';
 import { SaegimError } from './contract/errors.js';
 import { defaultDbPath, packageVersion, rendererDir } from './paths.js';
+import type { SaegimApi } from './contract/methods.js';
+import { validatingApi } from './rpc/dispatch.js';
 import { SaegimService } from './service.js';
 import { SEARCH_METHODS, type ExecutionProvider, type SearchMethod } from './contract/types.js';
 
@@ -49,7 +51,8 @@ function interruptible(): AbortSignal {
   return controller.signal;
 }
 
-async function withService<T>(opts: { db?: string; model?: string; provider?: ExecutionProvider }, fn: (service: SaegimService) => Promise<T>): Promise<T> {
+/** The engine behind the same argument validation as HTTP and IPC: the CLI is one more host. */
+async function withService<T>(opts: { db?: string; model?: string; provider?: ExecutionProvider }, fn: (api: SaegimApi) => Promise<T>): Promise<T> {
   const service = SaegimService.open({
     dbPath: resolve(opts.db ?? defaultDbPath()),
     modelDir: opts.model ? resolve(opts.model) : null,
@@ -57,7 +60,7 @@ async function withService<T>(opts: { db?: string; model?: string; provider?: Ex
     executionProvider: opts.provider,
   });
   try {
-    return await fn(service);
+    return await fn(validatingApi(service));
   } finally {
     await service.close();
   }

@@ -1,21 +1,13 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { extname, join, resolve, sep } from 'node:path';
-import type { OperationControl, Progress, SaegimApi } from './contract/api.js';
-import {
-  API_ARITY,
-  API_PREFIX,
-  httpStatusFor,
-  isApiMethod,
-  isLongOperation,
-  toWireError,
-  type ApiMethod,
-  type JobEvent,
-  type WireError,
-} from './contract/wire.js';
+import { resolve } from 'node:path';
+import { isLongMethod, type LongMethod, type SaegimApi } from './contract/methods.js';
+import { API_PREFIX, httpStatusFor, toWireError, type JobEvent, type WireError } from './contract/wire.js';
+import { invoke, parseCall, type ValidCall } from './rpc/dispatch.js';
+import { JobRegistry, type JobRegistryOptions, type RunningJob } from './rpc/jobs.js';
+import { CONTENT_SECURITY_POLICY, lookupStaticFile } from './static-files.js';
 
 export interface ServerOptions {
   /** 0 or absent picks a free port. */
@@ -26,30 +18,20 @@ export interface ServerOptions {
   host?: '127.0.0.1';
   /** Largest request body accepted, in bytes (default 1 MiB). */
   maxBodyBytes?: number;
+  /** The API token; a fresh random one when absent (tests pass their own). */
+  token?: string;
+  jobs?: JobRegistryOptions;
 }
 
 export interface RunningServer {
+  /** The origin, `http://127.0.0.1:PORT`. */
   url: string;
+  /** What a person opens: the origin with `?token=…`, which the page trades for a cookie. */
+  pageUrl: string;
+  token: string;
+  port: number;
   close(): Promise<void>;
 }
-
-/**
- * The renderer needs nothing beyond its own origin: no inline scripts or styles, no remote fonts or CDNs.
- * React (and recharts through it) sets styles through the CSSOM, which style-src does not restrict, so
- * 'unsafe-inline' is not needed; the browser test fails on any CSP violation.
- */
-export const CONTENT_SECURITY_POLICY = [
-  "default-src 'self'",
-  "script-src 'self'",
-  "style-src 'self'",
-  "img-src 'self' data: blob:",
-  "font-src 'self'",
-  "connect-src 'self'",
-  "object-src 'none'",
-  "base-uri 'none'",
-  "form-action 'none'",
-  "frame-ancestors 'none'",
-].join('; ');
 
 const SECURITY_HEADERS: Record<string, string> = {
   'Content-Security-Policy': CONTENT_SECURITY_POLICY,
@@ -60,38 +42,7 @@ const SECURITY_HEADERS: Record<string, string> = {
   'Cross-Origin-Resource-Policy': 'same-origin',
 };
 
-/** Content types of what Vite emits; shared with Electron's app:// protocol. */
-export const MIME_TYPES: Readonly<Record<string, string>> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.ico': 'image/x-icon',
-  '.woff2': 'font/woff2',
-  '.woff': 'font/woff',
-  '.txt': 'text/plain; charset=utf-8',
-  '.map': 'application/json; charset=utf-8',
-};
-
-/** Progress events closer together than this are coalesced: indexing reports per batch, the bar needs less. */
-const PROGRESS_INTERVAL_MS = 50;
-/** How long a finished job's outcome stays available to a late subscriber. */
-const FINISHED_JOB_TTL_MS = 10 * 60_000;
 const HEARTBEAT_MS = 15_000;
-
-interface Job {
-  id: string;
-  method: ApiMethod;
-  controller: AbortController;
-  latest: Progress | null;
-  outcome: Extract<JobEvent, { type: 'result' | 'error' }> | null;
-  listeners: Set<(event: JobEvent) => void>;
-  lastSent: number;
-  pendingFlush: NodeJS.Timeout | null;
-}
 
 class HttpError extends Error {
   constructor(
@@ -102,18 +53,36 @@ class HttpError extends Error {
   }
 }
 
+/** 128 bits at least, as Jupyter's; hex so it survives URLs, headers and cookies unescaped. */
+export function newApiToken(): string {
+  return randomBytes(24).toString('hex');
+}
+
+/** Constant-time comparison: hashing first makes both sides the same length whatever was sent. */
+function tokenMatches(expected: string, given: string | null): boolean {
+  if (!given) return false;
+  const a = createHash('sha256').update(expected).digest();
+  const b = createHash('sha256').update(given).digest();
+  return timingSafeEqual(a, b);
+}
+
 /**
- * Browser mode's HTTP server (wire format in http-protocol.ts): the built renderer plus the service API,
- * with long operations as jobs streaming progress over Server-Sent Events.
+ * Browser mode's HTTP server (wire format in contract/wire.ts): the built renderer plus the API, with long
+ * operations as jobs streaming progress over Server-Sent Events. Every API request needs the server's token
+ * (`Authorization: Bearer`, or the cookie the page got by opening `pageUrl`): other local users and
+ * processes can reach 127.0.0.1 too.
  */
 export async function startServer(api: SaegimApi, opts: ServerOptions): Promise<RunningServer> {
   const host = opts.host ?? '127.0.0.1';
   if (host !== '127.0.0.1') throw new Error(`refusing to listen on ${String(host)}: browser mode binds 127.0.0.1 only`);
   const staticRoot = resolve(opts.staticDir);
   const maxBody = opts.maxBodyBytes ?? 1024 * 1024;
-  const jobs = new Map<string, Job>();
+  const token = opts.token ?? newApiToken();
+  const jobs = new JobRegistry(api, opts.jobs);
   const streams = new Set<ServerResponse>();
   let port = 0;
+  // Cookies ignore ports: a name per port keeps two Saegim servers on one machine from overwriting each other.
+  const cookieName = () => `saegim-token-${port}`;
 
   const server = createServer((req, res) => {
     for (const [name, value] of Object.entries(SECURITY_HEADERS)) res.setHeader(name, value);
@@ -128,38 +97,78 @@ export async function startServer(api: SaegimApi, opts: ServerOptions): Promise<
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     checkOrigin(req, port);
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-    if (url.pathname === API_PREFIX || url.pathname.startsWith(`${API_PREFIX}/`)) return handleApi(req, res, url.pathname);
+    if (url.pathname === API_PREFIX || url.pathname.startsWith(`${API_PREFIX}/`)) {
+      checkToken(req);
+      return handleApi(req, res, url.pathname);
+    }
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       throw new HttpError(405, { code: 'bad-input', message: `${req.method} is not allowed here` });
     }
+    const offered = url.searchParams.get('token');
+    if (offered !== null) return acceptPageToken(res, url, offered);
     return serveStatic(req, res, url.pathname);
   }
 
+  function presentedToken(req: IncomingMessage): string | null {
+    const auth = req.headers.authorization;
+    if (auth?.startsWith('Bearer ')) return auth.slice('Bearer '.length).trim();
+    for (const part of (req.headers.cookie ?? '').split(';')) {
+      const [name, ...value] = part.trim().split('=');
+      if (name === cookieName()) return value.join('=');
+    }
+    return null;
+  }
+
+  function checkToken(req: IncomingMessage): void {
+    if (!tokenMatches(token, presentedToken(req))) {
+      throw new HttpError(401, {
+        code: 'unauthorized',
+        message: 'this API needs the token printed by `saegim serve` (open its URL, or send Authorization: Bearer <token>)',
+      });
+    }
+  }
+
+  /** Trades `?token=` for an HttpOnly cookie and redirects to the same page without it (out of history and Referer). */
+  function acceptPageToken(res: ServerResponse, url: URL, offered: string): void {
+    if (!tokenMatches(token, offered)) throw new HttpError(401, { code: 'unauthorized', message: 'wrong token in the URL: open the URL that `saegim serve` printed' });
+    url.searchParams.delete('token');
+    res.writeHead(303, {
+      'Set-Cookie': `${cookieName()}=${token}; HttpOnly; SameSite=Strict; Path=/`,
+      Location: `${url.pathname}${url.search}${url.hash}`,
+      'Cache-Control': 'no-store',
+    });
+    res.end();
+  }
+
   async function handleApi(req: IncomingMessage, res: ServerResponse, pathname: string): Promise<void> {
-    const parts = pathname.slice(API_PREFIX.length + 1).split('/').map(decodeURIComponent);
+    let parts: string[];
+    try {
+      parts = pathname.slice(API_PREFIX.length + 1).split('/').map(decodeURIComponent);
+    } catch {
+      throw new HttpError(400, { code: 'bad-input', message: `malformed escape in ${pathname}` });
+    }
     const [kind, name, action] = parts;
     if (parts.length === 2 && kind === 'call') {
       requirePost(req);
-      const method = knownMethod(name!);
-      const args = await readArguments(req, method);
+      const call = await readCall(req, name!);
       const controller = new AbortController();
-      // A plain call to a long operation still stops when the page that asked for it goes away.
+      // A plain call to a long operation still stops when the client that asked for it goes away.
       res.on('close', () => {
         if (!res.writableFinished) controller.abort();
       });
-      const result = await invoke(method, args, isLongOperation(method) ? { signal: controller.signal } : undefined);
+      const result = await invoke(api, call, isLongMethod(call.method) ? { signal: controller.signal } : undefined);
       sendJson(res, 200, { result: result ?? null });
       return;
     }
     if (parts.length === 2 && kind === 'jobs') {
       requirePost(req);
-      const method = knownMethod(name!);
-      if (!isLongOperation(method)) {
-        throw new HttpError(404, { code: 'not-found', message: `${method} is not a long operation; use ${API_PREFIX}/call/${method}` });
+      if (!isLongMethod(name!)) {
+        const known = parseCall(name, []);
+        if (!known.ok && known.error.code === 'not-found') throw new HttpError(404, known.error);
+        throw new HttpError(404, { code: 'not-found', message: `${name} is not a long operation; use ${API_PREFIX}/call/${name}` });
       }
-      const args = await readArguments(req, method);
-      const job = startJob(method, args);
-      sendJson(res, 202, { jobId: job.id });
+      const call = (await readCall(req, name)) as ValidCall & { method: LongMethod };
+      sendJson(res, 202, { jobId: jobs.start(call).id });
       return;
     }
     if (parts.length === 3 && kind === 'jobs' && action === 'events') {
@@ -169,27 +178,19 @@ export async function startServer(api: SaegimApi, opts: ServerOptions): Promise<
     }
     if (parts.length === 3 && kind === 'jobs' && action === 'cancel') {
       requirePost(req);
-      const job = findJob(name!);
-      const running = job.outcome === null;
-      if (running) job.controller.abort();
-      sendJson(res, 200, { result: { cancelled: running } });
+      sendJson(res, 200, { result: { cancelled: findJob(name!).cancel() } });
       return;
     }
     throw new HttpError(404, { code: 'not-found', message: `no API route ${pathname}` });
   }
 
-  function knownMethod(name: string): ApiMethod {
-    if (!isApiMethod(name)) throw new HttpError(404, { code: 'not-found', message: `unknown API method "${name}"` });
-    return name;
-  }
-
-  function findJob(id: string): Job {
+  function findJob(id: string): RunningJob {
     const job = jobs.get(id);
     if (!job) throw new HttpError(404, { code: 'not-found', message: `no job ${id} (finished jobs are kept for 10 minutes)` });
     return job;
   }
 
-  async function readArguments(req: IncomingMessage, method: ApiMethod): Promise<unknown[]> {
+  async function readCall(req: IncomingMessage, method: string): Promise<ValidCall> {
     const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
     if (type !== 'application/json') {
       throw new HttpError(415, { code: 'bad-input', message: 'API requests must be sent as application/json' });
@@ -202,63 +203,12 @@ export async function startServer(api: SaegimApi, opts: ServerOptions): Promise<
       throw new HttpError(400, { code: 'bad-input', message: `request body is not JSON: ${(err as Error).message}` });
     }
     if (!Array.isArray(args)) throw new HttpError(400, { code: 'bad-input', message: 'request body must be a JSON array of arguments' });
-    if (args.length > API_ARITY[method]) {
-      throw new HttpError(400, { code: 'bad-input', message: `${method} takes ${API_ARITY[method]} argument(s), got ${args.length}` });
-    }
-    return args;
+    const call = parseCall(method, args);
+    if (!call.ok) throw new HttpError(httpStatusFor(call.error.code), call.error);
+    return call;
   }
 
-  function invoke(method: ApiMethod, args: unknown[], ctl: OperationControl | undefined): Promise<unknown> {
-    const fn = api[method] as (...a: unknown[]) => Promise<unknown>;
-    const padded = [...args];
-    while (padded.length < API_ARITY[method]) padded.push(undefined);
-    return Promise.resolve().then(() => fn.apply(api, ctl ? [...padded, ctl] : padded));
-  }
-
-  function startJob(method: ApiMethod, args: unknown[]): Job {
-    const job: Job = {
-      id: randomUUID(),
-      method,
-      controller: new AbortController(),
-      latest: null,
-      outcome: null,
-      listeners: new Set(),
-      lastSent: 0,
-      pendingFlush: null,
-    };
-    jobs.set(job.id, job);
-    const flush = () => {
-      if (job.pendingFlush) clearTimeout(job.pendingFlush);
-      job.pendingFlush = null;
-      job.lastSent = Date.now();
-      if (job.latest) emit(job, { type: 'progress', progress: job.latest });
-    };
-    const onProgress = (progress: Progress) => {
-      if (job.outcome) return;
-      job.latest = { ...progress };
-      const wait = PROGRESS_INTERVAL_MS - (Date.now() - job.lastSent);
-      if (wait <= 0) flush();
-      else job.pendingFlush ??= setTimeout(flush, wait);
-    };
-    const finish = (outcome: NonNullable<Job['outcome']>) => {
-      if (job.pendingFlush) flush();
-      job.outcome = outcome;
-      emit(job, outcome);
-      job.listeners.clear();
-      setTimeout(() => jobs.delete(job.id), FINISHED_JOB_TTL_MS).unref();
-    };
-    invoke(method, args, { onProgress, signal: job.controller.signal }).then(
-      (result) => finish({ type: 'result', result: result ?? null }),
-      (err: unknown) => finish({ type: 'error', error: toWireError(err) }),
-    );
-    return job;
-  }
-
-  function emit(job: Job, event: JobEvent): void {
-    for (const listener of job.listeners) listener(event);
-  }
-
-  function streamJob(req: IncomingMessage, res: ServerResponse, job: Job): void {
+  function streamJob(req: IncomingMessage, res: ServerResponse, job: RunningJob): void {
     res.writeHead(200, {
       'Content-Type': 'text/event-stream; charset=utf-8',
       'Cache-Control': 'no-cache, no-transform',
@@ -277,14 +227,16 @@ export async function startServer(api: SaegimApi, opts: ServerOptions): Promise<
     }
     streams.add(res);
     const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), HEARTBEAT_MS);
-    const listener = (event: JobEvent) => {
+    const unsubscribe = job.subscribe((event) => {
       write(event);
       if (event.type !== 'progress') res.end();
-    };
-    job.listeners.add(listener);
+    });
+    let detached = false;
     const detach = () => {
+      if (detached) return;
+      detached = true;
       clearInterval(heartbeat);
-      job.listeners.delete(listener);
+      unsubscribe();
       streams.delete(res);
     };
     res.on('close', detach);
@@ -292,43 +244,15 @@ export async function startServer(api: SaegimApi, opts: ServerOptions): Promise<
   }
 
   async function serveStatic(req: IncomingMessage, res: ServerResponse, pathname: string): Promise<void> {
-    let decoded: string;
-    try {
-      decoded = decodeURIComponent(pathname);
-    } catch {
-      throw new HttpError(400, { code: 'bad-input', message: 'malformed URL' });
-    }
-    if (decoded.includes('\0')) throw new HttpError(400, { code: 'bad-input', message: 'malformed URL' });
-    let file = resolve(join(staticRoot, decoded));
-    if (file !== staticRoot && !file.startsWith(staticRoot + sep)) {
-      throw new HttpError(404, { code: 'not-found', message: 'not found' });
-    }
-    let info = await stat(file).catch(() => null);
-    if (info?.isDirectory()) {
-      file = join(file, 'index.html');
-      info = await stat(file).catch(() => null);
-    }
-    if (!info?.isFile()) {
-      // The app is one page: an extension-less path that is not a file is a view of it.
-      if (extname(decoded) === '') {
-        file = join(staticRoot, 'index.html');
-        info = await stat(file).catch(() => null);
-      }
-      if (!info?.isFile()) throw new HttpError(404, { code: 'not-found', message: `${decoded} not found` });
-    }
-    const type = MIME_TYPES[extname(file).toLowerCase()] ?? 'application/octet-stream';
-    res.writeHead(200, {
-      'Content-Type': type,
-      'Content-Length': info.size,
-      // Vite fingerprints everything under assets/; index.html must be re-read to pick up a rebuild.
-      'Cache-Control': file.includes(`${sep}assets${sep}`) ? 'public, max-age=31536000, immutable' : 'no-cache',
-    });
+    const found = await lookupStaticFile(staticRoot, pathname);
+    if (!found.ok) throw new HttpError(found.status, { code: found.status === 400 ? 'bad-input' : 'not-found', message: found.message });
+    res.writeHead(200, { 'Content-Type': found.contentType, 'Content-Length': found.size, 'Cache-Control': found.cacheControl });
     if (req.method === 'HEAD') {
       res.end();
       return;
     }
     await new Promise<void>((done, fail) => {
-      createReadStream(file).on('error', fail).pipe(res).on('finish', done).on('error', fail);
+      createReadStream(found.file).on('error', fail).pipe(res).on('finish', done).on('error', fail);
     });
   }
 
@@ -340,11 +264,15 @@ export async function startServer(api: SaegimApi, opts: ServerOptions): Promise<
     });
   });
   port = (server.address() as AddressInfo).port;
+  const origin = `http://${host}:${port}`;
 
   return {
-    url: `http://${host}:${port}`,
+    url: origin,
+    pageUrl: `${origin}/?token=${token}`,
+    token,
+    port,
     async close() {
-      for (const job of jobs.values()) if (!job.outcome) job.controller.abort();
+      jobs.cancelAll();
       for (const res of streams) res.end();
       await new Promise<void>((done) => {
         server.close(() => done());
@@ -360,7 +288,8 @@ function requirePost(req: IncomingMessage): void {
 
 /**
  * A page on another site can still make the browser send requests to 127.0.0.1, and DNS rebinding can make
- * it look same-origin; both are refused by checking Host, Origin and Sec-Fetch-Site.
+ * it look same-origin; both are refused by checking Host, Origin and Sec-Fetch-Site. `Origin: null` (a
+ * sandboxed frame, a file:// page, a redirect chain) names no page of ours and is refused too.
  */
 function checkOrigin(req: IncomingMessage, port: number): void {
   const allowedHosts = [`127.0.0.1:${port}`, `localhost:${port}`];
@@ -369,7 +298,7 @@ function checkOrigin(req: IncomingMessage, port: number): void {
     throw new HttpError(403, { code: 'bad-input', message: `unexpected Host "${hostHeader}"` });
   }
   const origin = req.headers.origin;
-  if (origin !== undefined && origin !== 'null' && !allowedHosts.some((h) => origin === `http://${h}`)) {
+  if (origin !== undefined && !allowedHosts.some((h) => origin === `http://${h}`)) {
     throw new HttpError(403, { code: 'bad-input', message: `cross-origin request from ${origin} refused` });
   }
   const site = req.headers['sec-fetch-site'];

@@ -16,38 +16,30 @@ import type {
   IndexReport,
   IndexRequest,
   MethodResult,
-  ModelSummary,
   ModelValidation,
   OperationControl,
-  SaegimApi,
   SearchRequest,
   SearchResponse,
   Settings,
+  SettingsPatch,
 } from './contract/api.js';
+import { SaegimError, throwIfAborted } from './contract/errors.js';
+import type { SaegimApi } from './contract/methods.js';
+import { SEARCH_METHODS, type EncodedText, type ExecutionProvider, type Passage, type SearchMethod, type TokenVectors } from './contract/types.js';
 import { readDataset } from './datasets/index.js';
 import { TokenEncoder } from './encoders/onnx-encoder.js';
 import { availableExecutionProviders } from './encoders/providers.js';
-import { SaegimError, throwIfAborted } from './contract/errors.js';
 import { evaluateCollection } from './eval/runner.js';
 import { alignTokens } from './explain/alignment.js';
 import { indexPassages, modelSummary } from './indexing/indexer.js';
 import { bundledDatasetDir, bundledModelDir, packageVersion } from './paths.js';
+import { CollectionIndex } from './retrievers/collection-index.js';
+import { runSearchPlan } from './retrievers/plan.js';
+import { retrieverFor } from './retrievers/retriever.js';
 import { Bm25Index } from './search/bm25.js';
 import { indexedText, punctuationMask } from './search/passage-text.js';
-import { CollectionSearcher } from './search/searcher.js';
 import { halvesToFloats } from './store/half.js';
-import { SaegimStore } from './store/store.js';
-import { SEARCH_METHODS, type EncodedText, type ExecutionProvider, type Passage, type SearchMethod, type TokenVectors } from './contract/types.js';
-import {
-  AblationRequestSchema,
-  EvaluateRequestSchema,
-  ExplainRequestSchema,
-  ImportRequestSchema,
-  IndexRequestSchema,
-  SearchRequestSchema,
-  SettingsPatchSchema,
-  parseRequest,
-} from './contract/schemas.js';
+import { SaegimStore, type CollectionRow } from './store/store.js';
 
 export interface ServiceOptions {
   dbPath: string;
@@ -61,12 +53,20 @@ export interface ServiceOptions {
 
 export const DEMO_COLLECTION = 'demo-ko';
 
+/** The model a collection's queries must be encoded with, or why there is none (BM25 still runs). */
+interface BoundEncoder {
+  encoder: TokenEncoder | null;
+  problem: string | null;
+}
+
 /**
- * The one implementation of SaegimApi: the CLI, the HTTP server, Electron IPC and the tests all drive the
- * engine through this class. It owns the store, loaded encoders and per-collection search indexes.
+ * The one implementation of the API (contract/methods.ts): the CLI, the HTTP server, Electron IPC and the
+ * tests all drive the engine through this class. Arguments arrive already parsed by the host's dispatch
+ * (rpc/dispatch.ts); each request reads the settings once. It owns the store, loaded encoders and one
+ * CollectionIndex per collection, dropped whenever the collection's generation moves.
  */
 export class SaegimService implements SaegimApi {
-  private readonly searchers = new Map<number, CollectionSearcher>();
+  private readonly indexes = new Map<number, CollectionIndex>();
   private readonly encoders = new Map<string, Promise<TokenEncoder>>();
   private bootstrapState: BootstrapState | null = null;
 
@@ -80,7 +80,8 @@ export class SaegimService implements SaegimApi {
   }
 
   async close(): Promise<void> {
-    for (const s of this.searchers.values()) await s.release();
+    for (const index of this.indexes.values()) await index.release();
+    this.indexes.clear();
     for (const e of this.encoders.values()) await (await e.catch(() => null))?.close();
     this.store.close();
   }
@@ -88,6 +89,10 @@ export class SaegimService implements SaegimApi {
   // ── settings and models ────────────────────────────────────────────────────────────────────────────
 
   async getSettings(): Promise<Settings> {
+    return this.settings();
+  }
+
+  private settings(): Settings {
     const get = (key: string) => this.store.setting(key);
     return {
       modelDir: this.opts.modelDir ?? get('modelDir') ?? (existsSync(bundledModelDir()) ? bundledModelDir() : null),
@@ -97,36 +102,34 @@ export class SaegimService implements SaegimApi {
     };
   }
 
-  async updateSettings(patch: Partial<Settings>): Promise<Settings> {
-    const p = parseRequest(SettingsPatchSchema, patch, 'settings');
-    if (p.modelDir) {
-      const check = await this.validateModel(p.modelDir);
+  async updateSettings(patch: SettingsPatch): Promise<Settings> {
+    if (patch.modelDir) {
+      const check = await this.validateModel(patch.modelDir);
       if (!check.ok) throw new SaegimError('model-invalid', check.error ?? 'invalid model folder');
     }
-    if (p.executionProvider === 'cuda' && !availableExecutionProviders().includes('cuda')) {
+    if (patch.executionProvider === 'cuda' && !availableExecutionProviders().includes('cuda')) {
       throw new SaegimError('bad-input', 'CUDA execution provider is not installed: run `npm run cuda` on a machine with an NVIDIA GPU');
     }
-    if (p.modelDir !== undefined) this.store.setSetting('modelDir', p.modelDir === null ? null : resolve(p.modelDir));
-    if (p.executionProvider) this.store.setSetting('executionProvider', p.executionProvider);
-    if (p.threads !== undefined) this.store.setSetting('threads', String(p.threads));
-    if (p.precision) this.store.setSetting('precision', p.precision);
-    if (p.executionProvider || p.threads !== undefined) await this.dropEncoders();
-    return this.getSettings();
+    if (patch.modelDir !== undefined) this.store.setSetting('modelDir', patch.modelDir === null ? null : resolve(patch.modelDir));
+    if (patch.executionProvider) this.store.setSetting('executionProvider', patch.executionProvider);
+    if (patch.threads !== undefined) this.store.setSetting('threads', String(patch.threads));
+    if (patch.precision) this.store.setSetting('precision', patch.precision);
+    if (patch.executionProvider || patch.threads !== undefined) await this.dropEncoders();
+    return this.settings();
   }
 
   async validateModel(dir: string): Promise<ModelValidation> {
-    const folder = resolve(String(dir ?? ''));
+    const folder = resolve(dir);
     try {
-      const encoder = await this.encoder(folder);
+      const encoder = await this.encoder(folder, this.settings());
       return { ok: true, dir: folder, model: modelSummary(encoder) };
     } catch (err) {
       return { ok: false, dir: folder, error: (err as Error).message };
     }
   }
 
-  private async encoder(dir: string): Promise<TokenEncoder> {
+  private encoder(dir: string, settings: Settings): Promise<TokenEncoder> {
     const folder = resolve(dir);
-    const settings = await this.getSettings();
     const key = `${folder}|${settings.executionProvider}|${settings.threads}`;
     let pending = this.encoders.get(key);
     if (!pending) {
@@ -144,24 +147,23 @@ export class SaegimService implements SaegimApi {
   }
 
   /** The configured model, or the reason there is none (so BM25 still runs and MVR/SVR say why not). */
-  private async configuredModel(): Promise<{ encoder: TokenEncoder | null; problem: string | null }> {
-    const { modelDir } = await this.getSettings();
-    if (!modelDir) return { encoder: null, problem: `no model configured and no bundled model at ${bundledModelDir()}` };
+  private async configuredModel(settings: Settings): Promise<BoundEncoder> {
+    if (!settings.modelDir) return { encoder: null, problem: `no model configured and no bundled model at ${bundledModelDir()}` };
     try {
-      return { encoder: await this.encoder(modelDir), problem: null };
+      return { encoder: await this.encoder(settings.modelDir, settings), problem: null };
     } catch (err) {
       return { encoder: null, problem: (err as Error).message };
     }
   }
 
   /** The encoder that made a collection's vectors: queries must be encoded by the same model. */
-  private async collectionEncoder(collectionId: number): Promise<{ encoder: TokenEncoder | null; problem: string | null }> {
+  private async collectionEncoder(collectionId: number, settings: Settings): Promise<BoundEncoder> {
     const bound = this.store.vectorIndex(collectionId);
     if (!bound) return { encoder: null, problem: 'collection is not indexed yet (run saegim index or Build index)' };
-    const configured = await this.configuredModel();
+    const configured = await this.configuredModel(settings);
     if (configured.encoder?.fingerprint === bound.fingerprint) return configured;
     try {
-      const encoder = await this.encoder(bound.model.dir);
+      const encoder = await this.encoder(bound.model.dir, settings);
       if (encoder.fingerprint !== bound.fingerprint) {
         return { encoder: null, problem: `the model folder ${bound.model.dir} has changed since the collection was indexed; rebuild the index` };
       }
@@ -172,8 +174,8 @@ export class SaegimService implements SaegimApi {
   }
 
   async info(): Promise<EngineInfo> {
-    const settings = await this.getSettings();
-    const { encoder, problem } = await this.configuredModel();
+    const settings = this.settings();
+    const { encoder, problem } = await this.configuredModel(settings);
     return {
       version: packageVersion(),
       dbPath: this.store.path,
@@ -209,8 +211,7 @@ export class SaegimService implements SaegimApi {
     });
   }
 
-  async importDataset(req: ImportRequest, ctl?: OperationControl): Promise<ImportReport> {
-    const r = parseRequest(ImportRequestSchema, req, 'import');
+  async importDataset(r: ImportRequest, ctl?: OperationControl): Promise<ImportReport> {
     ctl?.onProgress?.({ phase: 'reading', done: 0, total: 1, message: r.path });
     const dataset = await readDataset(resolve(r.path), { format: r.format ?? 'auto', skipBad: r.skipBad ?? false, name: r.name });
     throwIfAborted(ctl?.signal, 'import');
@@ -237,35 +238,17 @@ export class SaegimService implements SaegimApi {
   }
 
   async deleteCollection(name: string): Promise<void> {
-    const row = this.store.collection(String(name));
+    const row = this.store.collection(name);
     await this.forget(row.id);
     this.store.deleteCollection(row.name);
   }
 
-  /** Adds passages to an existing collection; the next index run encodes just these. */
-  async addPassages(collection: string, passages: Passage[]): Promise<number> {
-    const row = this.store.collection(collection);
-    const all = [...this.store.passages(row.id), ...passages];
-    this.store.addPassages(row.id, passages, bm25Postings(all));
-    await this.forget(row.id);
-    return passages.length;
-  }
-
-  async deletePassages(collection: string, docIds: string[]): Promise<number> {
-    const row = this.store.collection(collection);
-    const gone = new Set(docIds);
-    const removed = this.store.deletePassages(row.id, docIds, bm25Postings(this.store.passages(row.id).filter((p) => !gone.has(p.id))));
-    await this.forget(row.id);
-    return removed;
-  }
-
-  async indexCollection(req: IndexRequest, ctl?: OperationControl): Promise<IndexReport> {
-    const r = parseRequest(IndexRequestSchema, req, 'index');
+  async indexCollection(r: IndexRequest, ctl?: OperationControl): Promise<IndexReport> {
     const row = this.store.collection(r.collection);
-    const settings = await this.getSettings();
+    const settings = this.settings();
     const modelDir = r.model ?? this.store.vectorIndex(row.id)?.model.dir ?? settings.modelDir;
     if (!modelDir) throw new SaegimError('model-missing', `no model to index with: pass --model DIR (no bundled model at ${bundledModelDir()})`);
-    const encoder = await this.encoder(modelDir);
+    const encoder = await this.encoder(modelDir, settings);
     if (r.rebuild) this.store.dropVectors(row.id);
     await this.forget(row.id);
     const outcome = await indexPassages(this.store, row.id, encoder, {
@@ -287,54 +270,52 @@ export class SaegimService implements SaegimApi {
     };
   }
 
-  private searcher(collectionId: number): CollectionSearcher {
-    let s = this.searchers.get(collectionId);
-    if (!s) {
-      s = new CollectionSearcher(this.store, collectionId, availableParallelism());
-      this.searchers.set(collectionId, s);
-    }
-    return s;
+  /** The collection's in-memory index, rebuilt when its generation moved (a write here or in another process). */
+  private async collectionIndex(row: CollectionRow): Promise<CollectionIndex> {
+    const generation = this.store.generation(row.id);
+    if (generation === null) throw new SaegimError('not-found', `no collection named "${row.name}" (see \`saegim list\`)`);
+    const cached = this.indexes.get(row.id);
+    if (cached && cached.generation === generation) return cached;
+    if (cached) await this.forget(row.id);
+    const fresh = new CollectionIndex(this.store, row.id, generation, availableParallelism());
+    this.indexes.set(row.id, fresh);
+    return fresh;
   }
 
   private async forget(collectionId: number): Promise<void> {
-    const s = this.searchers.get(collectionId);
-    this.searchers.delete(collectionId);
-    await s?.release();
+    const index = this.indexes.get(collectionId);
+    this.indexes.delete(collectionId);
+    await index?.release();
   }
 
   // ── search and explain ─────────────────────────────────────────────────────────────────────────────
 
-  async search(req: SearchRequest): Promise<SearchResponse> {
-    const r = parseRequest(SearchRequestSchema, req, 'search');
+  async search(r: SearchRequest): Promise<SearchResponse> {
     const row = this.store.collection(r.collection);
-    const searcher = this.searcher(row.id);
-    const methods = r.methods ?? [...SEARCH_METHODS];
+    const index = await this.collectionIndex(row);
+    const methods = [...new Set(r.methods ?? SEARCH_METHODS)];
     const k = r.k ?? 10;
-    const needsVectors = methods.some((m) => m !== 'bm25');
-    const { encoder, problem } = needsVectors ? await this.collectionEncoder(row.id) : { encoder: null, problem: null };
+    const needsVectors = methods.some((m) => retrieverFor(m).needs === 'vectors');
+    const { encoder, problem } = needsVectors ? await this.collectionEncoder(row.id, this.settings()) : { encoder: null, problem: null };
     const encoded = encoder ? await encoder.encodeQuery(r.query) : null;
-    const results: MethodResult[] = [];
-    for (const method of methods) {
-      const started = performance.now();
-      if (method !== 'bm25' && !encoded) {
-        results.push({ method, hits: [], unavailable: problem ?? 'no model', millis: 0 });
-        continue;
-      }
-      const ranked = await searcher.search(method, r.query, encoded, k, r.skipPunctuation ?? false);
-      const hits = ranked.map((h) => {
-        const p = searcher.passage(h.docId);
+    const lists = await runSearchPlan(index, { text: r.query, encoded, skipPunctuation: r.skipPunctuation ?? false }, methods, k);
+    const results: MethodResult[] = methods.map((method) => {
+      const list = lists.get(method);
+      if (!list) return { method, hits: [], unavailable: problem ?? 'no model', millis: 0 };
+      const hits = list.hits.map((h) => {
+        const p = index.passage(h.docId);
         return { docId: h.docId, rank: h.rank, score: h.score, title: p.title, text: p.text };
       });
-      results.push({ method, hits, millis: performance.now() - started });
-    }
+      return { method, hits, millis: list.millis };
+    });
     return { collection: row.name, query: r.query, results };
   }
 
-  async explain(req: ExplainRequest): Promise<Explanation> {
-    const r = parseRequest(ExplainRequestSchema, req, 'explain');
-    const ctx = await this.alignmentContext(r.collection, r.query, r.docId, r.skipPunctuation ?? false);
+  async explain(r: ExplainRequest): Promise<Explanation> {
+    const skip = r.skipPunctuation ?? false;
+    const ctx = await this.alignmentContext(r.collection, r.query, r.docId, skip);
     const alignment = alignTokens(ctx.query.vectors, ctx.doc, ctx.keep);
-    const rank = await this.rankOf(ctx.searcher, ctx.query.vectors, r.docId, r.skipPunctuation ?? false);
+    const rank = r.rank !== undefined ? r.rank : await ctx.index.maxSimRank(ctx.query.vectors, r.docId, skip);
     return {
       collection: ctx.collection,
       docId: r.docId,
@@ -352,8 +333,7 @@ export class SaegimService implements SaegimApi {
     };
   }
 
-  async ablate(req: AblationRequest): Promise<AblationResult> {
-    const r = parseRequest(AblationRequestSchema, req, 'ablate');
+  async ablate(r: AblationRequest): Promise<AblationResult> {
     const skip = r.skipPunctuation ?? false;
     const ctx = await this.alignmentContext(r.collection, r.query, r.docId, skip);
     const original = alignTokens(ctx.query.vectors, ctx.doc, ctx.keep);
@@ -363,17 +343,17 @@ export class SaegimService implements SaegimApi {
     return {
       docId: r.docId,
       score: ablated.score,
-      rank: kept.length > 0 ? await this.rankOf(ctx.searcher, kept, r.docId, skip) : null,
+      rank: kept.length > 0 ? await ctx.index.maxSimRank(kept, r.docId, skip) : null,
       originalScore: original.score,
-      originalRank: await this.rankOf(ctx.searcher, ctx.query.vectors, r.docId, skip),
+      originalRank: r.rank !== undefined ? r.rank : await ctx.index.maxSimRank(ctx.query.vectors, r.docId, skip),
     };
   }
 
   private async alignmentContext(collection: string, query: string, docId: string, skipPunctuation: boolean) {
     const row = this.store.collection(collection);
-    const searcher = this.searcher(row.id);
-    const passage = searcher.passage(docId);
-    const { encoder, problem } = await this.collectionEncoder(row.id);
+    const index = await this.collectionIndex(row);
+    const passage = index.passage(docId);
+    const { encoder, problem } = await this.collectionEncoder(row.id, this.settings());
     if (!encoder) throw new SaegimError('model-missing', problem ?? 'no model');
     const stored = this.store.docVectorsFor(row.id, passage.ord);
     if (!stored) throw new SaegimError('not-found', `passage "${docId}" has no vectors yet (indexing is incomplete)`);
@@ -391,28 +371,16 @@ export class SaegimService implements SaegimApi {
       return { text: docText.slice(start, end), start, end, ...(keep && !keep[j] ? { skipped: true } : {}) };
     });
     const encoded: EncodedText = await encoder.encodeQuery(query);
-    return { collection: row.name, searcher, passage, query: encoded, doc, keep, docText, docTokens };
-  }
-
-  /** 1-based rank of a passage among all indexed passages for these query vectors (ties count in its favour). */
-  private async rankOf(searcher: CollectionSearcher, query: TokenVectors, docId: string, skip: boolean): Promise<number | null> {
-    const { docIds, scores } = await searcher.scoreAll(query, skip);
-    const slot = docIds.indexOf(docId);
-    if (slot < 0) return null;
-    const own = scores[slot]!;
-    let rank = 1;
-    for (let i = 0; i < scores.length; i++) if (scores[i]! > own) rank++;
-    return rank;
+    return { collection: row.name, index, passage, query: encoded, doc, keep, docText, docTokens };
   }
 
   // ── evaluation ─────────────────────────────────────────────────────────────────────────────────────
 
-  async evaluate(req: EvaluateRequest, ctl?: OperationControl): Promise<EvaluationReport> {
-    const r = parseRequest(EvaluateRequestSchema, req, 'evaluate');
+  async evaluate(r: EvaluateRequest, ctl?: OperationControl): Promise<EvaluationReport> {
     const row = this.store.collection(r.collection);
-    const methods: SearchMethod[] = r.methods ?? [...SEARCH_METHODS];
-    const needsVectors = methods.some((m) => m !== 'bm25');
-    const { encoder, problem } = needsVectors ? await this.collectionEncoder(row.id) : { encoder: null, problem: null };
+    const methods: SearchMethod[] = [...new Set(r.methods ?? SEARCH_METHODS)];
+    const needsVectors = methods.some((m) => retrieverFor(m).needs === 'vectors');
+    const { encoder, problem } = needsVectors ? await this.collectionEncoder(row.id, this.settings()) : { encoder: null, problem: null };
     const counts = this.store.counts(row.id);
     const split = r.split ?? (counts.splits.includes('test') ? 'test' : counts.splits[0]);
     if (!split) throw new SaegimError('bad-input', `collection "${row.name}" has no qrels to evaluate against`);
@@ -430,7 +398,7 @@ export class SaegimService implements SaegimApi {
       baseline: r.baseline ?? 'bm25',
       encoder,
       unavailableReason: problem,
-      searcher: this.searcher(row.id),
+      index: await this.collectionIndex(row),
       skipPunctuation: r.skipPunctuation ?? false,
       ctl,
     });
@@ -452,7 +420,7 @@ export class SaegimService implements SaegimApi {
       try {
         if (!this.store.findCollection(DEMO_COLLECTION)) await this.importDataset({ path: dir, name: DEMO_COLLECTION, format: 'beir' }, { onProgress });
         this.store.setSetting('demoImported', 'yes');
-        const { encoder } = await this.configuredModel();
+        const { encoder } = await this.configuredModel(this.settings());
         if (encoder) await this.indexCollection({ collection: DEMO_COLLECTION }, { onProgress });
         state.state = 'done';
       } catch (err) {

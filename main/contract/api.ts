@@ -1,8 +1,19 @@
 /**
  * The service contract: request and response types of every operation the app offers.
  * The CLI, the HTTP server, Electron IPC, the renderer's API client and the tests all speak it.
- * Types only — no runtime imports — so the renderer can import this file safely.
+ * Types only — no runtime imports — so the renderer can import this file safely. Request types are the
+ * schemas' (schemas.ts); the API itself is the method table (methods.ts).
  */
+import type { z } from 'zod';
+import type {
+  AblationRequestSchema,
+  EvaluateRequestSchema,
+  ExplainRequestSchema,
+  ImportRequestSchema,
+  IndexRequestSchema,
+  SearchRequestSchema,
+  SettingsPatchSchema,
+} from './schemas.js';
 import type {
   DatasetFormat,
   ExecutionProvider,
@@ -25,6 +36,16 @@ export interface OperationControl {
   onProgress?: (progress: Progress) => void;
   signal?: AbortSignal;
 }
+
+export type ImportRequest = z.input<typeof ImportRequestSchema>;
+export type IndexRequest = z.input<typeof IndexRequestSchema>;
+export type SearchRequest = z.input<typeof SearchRequestSchema>;
+export type ExplainRequest = z.input<typeof ExplainRequestSchema>;
+export type AblationRequest = z.input<typeof AblationRequestSchema>;
+export type EvaluateRequest = z.input<typeof EvaluateRequestSchema>;
+export type SettingsPatch = z.input<typeof SettingsPatchSchema>;
+
+export type { SaegimApi, MethodName, LongMethod } from './methods.js';
 
 export interface ModelSummary {
   name: string;
@@ -52,13 +73,6 @@ export interface CollectionSummary {
   precision: VectorPrecision | null;
 }
 
-export interface ImportRequest {
-  path: string;
-  format?: DatasetFormat | 'auto';
-  name?: string;
-  skipBad?: boolean;
-}
-
 export interface ImportReport {
   collection: string;
   format: DatasetFormat;
@@ -72,16 +86,6 @@ export interface ImportReport {
   duplicatePassagesMerged: number;
 }
 
-export interface IndexRequest {
-  collection: string;
-  /** Model folder; defaults to the configured or bundled model. */
-  model?: string;
-  precision?: VectorPrecision;
-  batchSize?: number;
-  /** Drop existing vectors first (needed to switch a collection to another model). */
-  rebuild?: boolean;
-}
-
 export interface IndexReport {
   collection: string;
   model: ModelSummary;
@@ -93,15 +97,6 @@ export interface IndexReport {
   seconds: number;
   tokensPerSecond: number;
   executionProvider: ExecutionProvider;
-}
-
-export interface SearchRequest {
-  collection: string;
-  query: string;
-  methods?: SearchMethod[];
-  k?: number;
-  /** Leave punctuation tokens out of the document side of MaxSim. */
-  skipPunctuation?: boolean;
 }
 
 export interface SearchHit {
@@ -124,13 +119,6 @@ export interface SearchResponse {
   collection: string;
   query: string;
   results: MethodResult[];
-}
-
-export interface ExplainRequest {
-  collection: string;
-  query: string;
-  docId: string;
-  skipPunctuation?: boolean;
 }
 
 export interface TokenInfo {
@@ -162,27 +150,12 @@ export interface Explanation {
   rank: number | null;
 }
 
-export interface AblationRequest extends ExplainRequest {
-  /** Query token positions to leave out of the sum. */
-  dropQueryTokens: number[];
-}
-
 export interface AblationResult {
   docId: string;
   score: number;
   rank: number | null;
   originalScore: number;
   originalRank: number | null;
-}
-
-export interface EvaluateRequest {
-  collection: string;
-  methods?: SearchMethod[];
-  k?: number;
-  split?: string;
-  /** Compare every method against this one with a paired randomization test (default bm25). */
-  baseline?: SearchMethod;
-  skipPunctuation?: boolean;
 }
 
 export interface PerQueryMetrics {
@@ -247,26 +220,3 @@ export interface BootstrapState {
   progress: Progress | null;
   error?: string;
 }
-
-/**
- * The one API. Every method validates its input (it may be called over IPC or HTTP) and throws
- * SaegimError with a code on bad input.
- */
-export interface SaegimApi {
-  info(): Promise<EngineInfo>;
-  listCollections(): Promise<CollectionSummary[]>;
-  importDataset(req: ImportRequest, ctl?: OperationControl): Promise<ImportReport>;
-  deleteCollection(name: string): Promise<void>;
-  indexCollection(req: IndexRequest, ctl?: OperationControl): Promise<IndexReport>;
-  search(req: SearchRequest): Promise<SearchResponse>;
-  explain(req: ExplainRequest): Promise<Explanation>;
-  ablate(req: AblationRequest): Promise<AblationResult>;
-  evaluate(req: EvaluateRequest, ctl?: OperationControl): Promise<EvaluationReport>;
-  getSettings(): Promise<Settings>;
-  updateSettings(patch: Partial<Settings>): Promise<Settings>;
-  validateModel(dir: string): Promise<ModelValidation>;
-}
-
-/** Operations that report progress and can be cancelled; transports run these as jobs. */
-export const LONG_OPERATIONS = ['importDataset', 'indexCollection', 'evaluate'] as const;
-export type LongOperation = (typeof LONG_OPERATIONS)[number];

@@ -1,16 +1,20 @@
 import type { ImportIssue } from './types.js';
 
 /** Error codes the CLI, HTTP server and UI can react to without parsing messages. */
-export type ErrorCode =
-  | 'bad-input'
-  | 'import-failed'
-  | 'not-found'
-  | 'duplicate'
-  | 'model-missing'
-  | 'model-invalid'
-  | 'model-mismatch'
-  | 'cancelled'
-  | 'internal';
+export const ERROR_CODES = [
+  'bad-input',
+  'unauthorized',
+  'import-failed',
+  'not-found',
+  'duplicate',
+  'busy',
+  'model-missing',
+  'model-invalid',
+  'model-mismatch',
+  'cancelled',
+  'internal',
+] as const;
+export type ErrorCode = (typeof ERROR_CODES)[number];
 
 export class SaegimError extends Error {
   constructor(

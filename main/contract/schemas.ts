@@ -1,12 +1,17 @@
 import { z } from 'zod';
 import { SaegimError } from './errors.js';
+import { SEARCH_METHODS } from './types.js';
 
 /**
- * Runtime schemas of the service API's requests (api.ts holds the static types). Requests may arrive over
- * IPC or HTTP from a renderer we do not trust blindly, so every public method parses its input here.
+ * Runtime schemas of the API's arguments (api.ts holds the static types, methods.ts the table that binds
+ * them to methods). Requests arrive over IPC or HTTP from a page we do not trust blindly; every host
+ * parses every argument with these before the engine sees it.
  */
-const method = z.enum(['mvr', 'bm25', 'svr', 'hybrid']);
+const method = z.enum(SEARCH_METHODS);
 const collection = z.string().min(1).max(200);
+export const CollectionNameSchema = collection;
+export const FolderPathSchema = z.string().min(1).max(4096);
+const rank = z.number().int().min(1);
 const k = z.number().int().min(1).max(1000);
 
 export const ImportRequestSchema = z.object({
@@ -25,7 +30,9 @@ export const IndexRequestSchema = z.object({
   collection,
   model: z.string().min(1).optional(),
   precision: z.enum(['fp16', 'fp32']).optional(),
+  /** Passages committed per transaction. */
   batchSize: z.number().int().min(1).max(4096).optional(),
+  /** Drop existing vectors first (needed to switch a collection to another model). */
   rebuild: z.boolean().optional(),
 });
 
@@ -34,17 +41,21 @@ export const SearchRequestSchema = z.object({
   query: z.string().trim().min(1, 'the query is empty').max(2000),
   methods: z.array(method).min(1).optional(),
   k: k.optional(),
+  /** Leave punctuation tokens out of the document side of MaxSim. */
   skipPunctuation: z.boolean().optional(),
 });
 
 export const ExplainRequestSchema = z.object({
   collection,
   query: z.string().trim().min(1, 'the query is empty').max(2000),
-  docId: z.string().min(1),
+  docId: z.string().min(1).max(1000),
   skipPunctuation: z.boolean().optional(),
+  /** The passage's MVR rank when the caller already holds it (from a search): spares a full scan. */
+  rank: rank.nullable().optional(),
 });
 
 export const AblationRequestSchema = ExplainRequestSchema.extend({
+  /** Query token positions to leave out of the sum. */
   dropQueryTokens: z.array(z.number().int().min(0)).max(512),
 });
 
@@ -53,6 +64,7 @@ export const EvaluateRequestSchema = z.object({
   methods: z.array(method).min(1).optional(),
   k: k.optional(),
   split: z.string().min(1).optional(),
+  /** Compare every method against this one with a paired randomization test (default bm25). */
   baseline: method.optional(),
   skipPunctuation: z.boolean().optional(),
 });

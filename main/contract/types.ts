@@ -80,8 +80,9 @@ export interface EncodedText extends TokenSpans {
   vectors: TokenVectors;
 }
 
-export type SearchMethod = 'mvr' | 'bm25' | 'svr' | 'hybrid';
-export const SEARCH_METHODS: readonly SearchMethod[] = ['mvr', 'bm25', 'svr', 'hybrid'];
+/** The retrieval methods the API offers; the engine registers one retriever for each (main/retrievers). */
+export const SEARCH_METHODS = ['mvr', 'bm25', 'svr', 'hybrid'] as const;
+export type SearchMethod = (typeof SEARCH_METHODS)[number];
 
 export interface ScoredPassage {
   docId: string;

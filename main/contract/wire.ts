@@ -2,7 +2,7 @@
  * Browser mode's wire format, shared by main/server.ts, Electron's IPC and the renderer's API clients.
  *
  * - `POST /api/call/<method>` with a JSON array of arguments → `{ "result": … }` or `{ "error": WireError }`.
- * - Long operations (api.ts LONG_OPERATIONS) run as jobs:
+ * - Long operations (methods.ts, `long: true`) run as jobs:
  *   `POST /api/jobs/<method>` with the arguments → `{ "jobId": "…" }`;
  *   `GET /api/jobs/<jobId>/events` is a Server-Sent Events stream of `progress` (Progress),
  *   then one `result` ({ result }) or `error` ({ error }) event; a late subscriber first gets the latest
@@ -14,8 +14,8 @@
  *
  * No Node imports: the renderer bundles this file.
  */
-import type { LongOperation, Progress, SaegimApi } from './api.js';
-import type { ErrorCode } from './errors.js';
+import type { Progress } from './api.js';
+import { ERROR_CODES, type ErrorCode } from './errors.js';
 
 export interface WireError {
   code: ErrorCode;
@@ -29,57 +29,13 @@ export type JobEvent =
   | { type: 'result'; result: unknown }
   | { type: 'error'; error: WireError };
 
-export type ApiMethod = keyof SaegimApi;
-
-/**
- * How many arguments each method takes from a client. A Record over every key makes the compiler reject a
- * method added to SaegimApi but not listed here; transports refuse extra arguments so that a client can
- * never pass its own OperationControl.
- */
-export const API_ARITY: Readonly<Record<ApiMethod, number>> = {
-  info: 0,
-  listCollections: 0,
-  importDataset: 1,
-  deleteCollection: 1,
-  indexCollection: 1,
-  search: 1,
-  explain: 1,
-  ablate: 1,
-  evaluate: 1,
-  getSettings: 0,
-  updateSettings: 1,
-  validateModel: 1,
-};
-
-export const API_METHODS: readonly ApiMethod[] = Object.keys(API_ARITY) as ApiMethod[];
-
-export function isApiMethod(name: string): name is ApiMethod {
-  return Object.prototype.hasOwnProperty.call(API_ARITY, name);
-}
-
-const LONG: Record<LongOperation, true> = { importDataset: true, indexCollection: true, evaluate: true };
-
-export function isLongOperation(name: string): name is LongOperation {
-  return Object.prototype.hasOwnProperty.call(LONG, name);
-}
-
 export const API_PREFIX = '/api';
 export const callPath = (method: string): string => `${API_PREFIX}/call/${method}`;
 export const jobPath = (method: string): string => `${API_PREFIX}/jobs/${method}`;
 export const jobEventsPath = (jobId: string): string => `${API_PREFIX}/jobs/${jobId}/events`;
 export const jobCancelPath = (jobId: string): string => `${API_PREFIX}/jobs/${jobId}/cancel`;
 
-const ERROR_CODES: ReadonlySet<string> = new Set<ErrorCode>([
-  'bad-input',
-  'import-failed',
-  'not-found',
-  'duplicate',
-  'model-missing',
-  'model-invalid',
-  'model-mismatch',
-  'cancelled',
-  'internal',
-]);
+const KNOWN_CODES: ReadonlySet<string> = new Set<string>(ERROR_CODES);
 
 /**
  * Any thrown value as a WireError. Duck-typed rather than `instanceof SaegimError` because errors cross
@@ -89,7 +45,7 @@ export function toWireError(err: unknown): WireError {
   if (err && typeof err === 'object') {
     const e = err as { code?: unknown; message?: unknown; details?: unknown; name?: unknown };
     const message = typeof e.message === 'string' ? e.message : String(err);
-    if (typeof e.code === 'string' && ERROR_CODES.has(e.code)) {
+    if (typeof e.code === 'string' && KNOWN_CODES.has(e.code)) {
       return e.details === undefined ? { code: e.code as ErrorCode, message } : { code: e.code as ErrorCode, message, details: e.details };
     }
     if (e.name === 'AbortError') return { code: 'cancelled', message };
@@ -106,6 +62,8 @@ export function httpStatusFor(code: ErrorCode): number {
   switch (code) {
     case 'bad-input':
       return 400;
+    case 'unauthorized':
+      return 401;
     case 'not-found':
       return 404;
     case 'duplicate':
@@ -117,6 +75,8 @@ export function httpStatusFor(code: ErrorCode): number {
       return 422;
     case 'cancelled':
       return 499;
+    case 'busy':
+      return 503;
     default:
       return 500;
   }

@@ -1,7 +1,9 @@
 import type { EvaluationReport, OperationControl, PerQueryMetrics, SignificanceResult } from '../contract/api.js';
 import type { TokenEncoder } from '../encoders/onnx-encoder.js';
 import { throwIfAborted } from '../contract/errors.js';
-import type { CollectionSearcher } from '../search/searcher.js';
+import type { CollectionIndex } from '../retrievers/collection-index.js';
+import { runSearchPlan } from '../retrievers/plan.js';
+import { retrieverFor } from '../retrievers/retriever.js';
 import type { MetricValues, Query, QrelMap, Run, SearchMethod } from '../contract/types.js';
 import { evaluateRun } from './metrics.js';
 import { pairedRandomizationTest } from './significance.js';
@@ -17,7 +19,7 @@ export interface EvaluationInput {
   baseline: SearchMethod;
   encoder: TokenEncoder | null;
   unavailableReason: string | null;
-  searcher: CollectionSearcher;
+  index: CollectionIndex;
   skipPunctuation: boolean;
   ctl?: OperationControl;
 }
@@ -30,26 +32,22 @@ export interface EvaluationInput {
 export async function evaluateCollection(input: EvaluationInput): Promise<EvaluationReport> {
   const started = performance.now();
   const judged = input.queries.filter((q) => Object.values(input.qrels[q.id] ?? {}).some((rel) => rel > 0));
-  const methods = input.methods.filter((m) => m === 'bm25' || input.encoder);
+  const methods = input.methods.filter((m) => retrieverFor(m).needs === 'text' || input.encoder);
   const unavailable: EvaluationReport['unavailable'] = {};
   for (const m of input.methods) if (!methods.includes(m)) unavailable[m] = input.unavailableReason ?? 'no model';
 
-  const total = judged.length * methods.length;
-  let done = 0;
   input.ctl?.onProgress?.({ phase: 'encoding queries', done: 0, total: judged.length });
-  const encoded = input.encoder && methods.some((m) => m !== 'bm25') ? await input.encoder.encodeQueries(judged.map((q) => q.text), { signal: input.ctl?.signal }) : null;
+  const needsVectors = methods.some((m) => retrieverFor(m).needs === 'vectors');
+  const encoded = input.encoder && needsVectors ? await input.encoder.encodeQueries(judged.map((q) => q.text), { signal: input.ctl?.signal }) : null;
 
-  const runs: Partial<Record<SearchMethod, Run>> = {};
-  for (const method of methods) {
-    const run: Run = {};
-    for (let i = 0; i < judged.length; i++) {
-      throwIfAborted(input.ctl?.signal, 'evaluation');
-      const q = judged[i]!;
-      run[q.id] = await input.searcher.search(method, q.text, encoded?.[i] ?? null, input.k, input.skipPunctuation);
-      done++;
-      if (done % 8 === 0 || done === total) input.ctl?.onProgress?.({ phase: `scoring ${method}`, done, total });
-    }
-    runs[method] = run;
+  // Query by query, every method at once: hybrid fuses the MVR and BM25 lists of the same query.
+  const runs: Partial<Record<SearchMethod, Run>> = Object.fromEntries(methods.map((m) => [m, {}]));
+  for (let i = 0; i < judged.length; i++) {
+    throwIfAborted(input.ctl?.signal, 'evaluation');
+    const q = judged[i]!;
+    const lists = await runSearchPlan(input.index, { text: q.text, encoded: encoded?.[i] ?? null, skipPunctuation: input.skipPunctuation }, methods, input.k);
+    for (const method of methods) runs[method]![q.id] = lists.get(method)?.hits ?? [];
+    if ((i + 1) % 8 === 0 || i + 1 === judged.length) input.ctl?.onProgress?.({ phase: 'scoring', done: i + 1, total: judged.length });
   }
 
   const aggregates: EvaluationReport['methods'] = {};

@@ -1,6 +1,7 @@
 import { SaegimError } from '../contract/errors.js';
 import type { ScoredPassage } from '../contract/types.js';
 import { ANALYZER_NAME, analyze } from './analyzer.js';
+import { topK } from './top-k.js';
 
 /**
  * Okapi BM25 (Robertson & Zaragoza, 2009) over the Korean bigram analyzer:
@@ -223,7 +224,7 @@ export class Bm25Index {
    * The top `k` passages for `query`, best first, ranks 1-based. Only passages sharing at least one term
    * with the query are returned, so there may be fewer than `k`. Equal scores keep insertion order.
    */
-  search(query: string, k: number): ScoredPassage[] {
+  rank(query: string, k: number): ScoredPassage[] {
     this.settle();
     const n = this.docIds.length;
     if (n === 0 || !(k >= 1)) return [];
@@ -249,8 +250,7 @@ export class Bm25Index {
         scores[d]! += (weight * tf) / (tf + norms[d]!);
       }
     }
-    const top = topSlots(scores, touched, matched, Math.min(Math.floor(k), matched));
-    const hits = top.map((d, r) => ({ docId: this.docIds[d]!, score: scores[d]!, rank: r + 1 }));
+    const hits = topK(scores, k, touched, matched).map(({ index, score }, r) => ({ docId: this.docIds[index]!, score, rank: r + 1 }));
     for (let i = 0; i < matched; i++) scores[touched[i]!] = 0;
     return hits;
   }
@@ -374,55 +374,4 @@ export class Bm25Index {
   }
 }
 
-/** True when slot `x` ranks below slot `y`: a lower score, or an equal score and a later slot. */
-function ranksBelow(scores: Float64Array, x: number, y: number): boolean {
-  const sx = scores[x]!;
-  const sy = scores[y]!;
-  return sx < sy || (sx === sy && x > y);
-}
 
-/**
- * The best `k` of `touched[0..count)`, best first. A size-k min-heap keeps this O(m log k): bigram queries
- * touch a large share of the corpus, and sorting every match costs more than the scoring itself.
- */
-function topSlots(scores: Float64Array, touched: Int32Array, count: number, k: number): number[] {
-  if (k <= 0) return [];
-  const heap = new Int32Array(k);
-  let size = 0;
-  const siftDown = (start: number) => {
-    let i = start;
-    for (;;) {
-      const l = 2 * i + 1;
-      const r = l + 1;
-      let worst = i;
-      if (l < size && ranksBelow(scores, heap[l]!, heap[worst]!)) worst = l;
-      if (r < size && ranksBelow(scores, heap[r]!, heap[worst]!)) worst = r;
-      if (worst === i) return;
-      const t = heap[i]!;
-      heap[i] = heap[worst]!;
-      heap[worst] = t;
-      i = worst;
-    }
-  };
-  for (let i = 0; i < count; i++) {
-    const d = touched[i]!;
-    if (size < k) {
-      let j = size++;
-      heap[j] = d;
-      while (j > 0) {
-        const parent = (j - 1) >> 1;
-        if (!ranksBelow(scores, heap[j]!, heap[parent]!)) break;
-        const t = heap[j]!;
-        heap[j] = heap[parent]!;
-        heap[parent] = t;
-        j = parent;
-      }
-    } else if (ranksBelow(scores, heap[0]!, d)) {
-      heap[0] = d;
-      siftDown(0);
-    }
-  }
-  const out = Array.from(heap.subarray(0, size));
-  out.sort((x, y) => (ranksBelow(scores, x, y) ? 1 : ranksBelow(scores, y, x) ? -1 : 0));
-  return out;
-}

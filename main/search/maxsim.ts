@@ -1,6 +1,7 @@
 import * as ort from 'onnxruntime-node';
 import { SaegimError } from '../contract/errors.js';
 import type { TokenVectors } from '../contract/types.js';
+import { topK, type RankedSlot } from './top-k.js';
 import { acquireMaxSimSession, defaultThreads, MAXSIM_INPUTS, MAXSIM_OUTPUT, releaseMaxSimSession, type BlockPrecision } from './maxsim-graph.js';
 
 /**
@@ -31,6 +32,8 @@ export function maxSimScore(query: TokenVectors, doc: TokenVectors, docTokenMask
 }
 
 /** A document's token vectors as the store keeps them: float32, or raw IEEE binary16 halves. */
+export type { RankedSlot } from './top-k.js';
+
 export type StoredVectors = Float32Array | Uint16Array;
 
 export interface MaxSimIndexOptions {
@@ -41,11 +44,6 @@ export interface MaxSimIndexOptions {
   blockRows?: Partial<Record<BlockPrecision, number>>;
 }
 
-export interface RankedSlot {
-  /** Insertion order of the document in the index (what `add` returned). */
-  index: number;
-  score: number;
-}
 
 /**
  * Padded token rows per block, measured with 20,000 × 128-token documents, 32 query tokens, dim 128 on a
@@ -153,12 +151,6 @@ export class MaxSimIndex {
     return this.count++;
   }
 
-  /** Adds a document given as TokenVectors (fp32). */
-  addVectors(doc: TokenVectors, mask?: Uint8Array): number {
-    if (doc.dim !== this.dim) throw new SaegimError('bad-input', `document vectors are ${doc.dim} wide, the index ${this.dim}`);
-    return this.add(doc.data.subarray(0, doc.length * doc.dim), doc.length, mask);
-  }
-
   /** MaxSim of `query` with every document, in insertion order. Exact: same sums as `maxSimScore`. */
   async scoreAll(query: TokenVectors): Promise<Float32Array> {
     this.assertOpen();
@@ -184,7 +176,7 @@ export class MaxSimIndex {
 
   /** The `k` best documents, best first; equal scores keep insertion order so rankings are reproducible. */
   async topK(query: TokenVectors, k: number): Promise<RankedSlot[]> {
-    return topKScores(await this.scoreAll(query), k);
+    return topK(await this.scoreAll(query), k);
   }
 
   /** Packs everything added so far now rather than at the first query (for timing packing apart). */
@@ -290,52 +282,4 @@ function transpose(query: TokenVectors): Float32Array {
   const out = new Float32Array(length * dim);
   for (let i = 0; i < length; i++) for (let k = 0; k < dim; k++) out[k * length + i] = data[i * dim + k]!;
   return out;
-}
-
-/**
- * Indices of the k largest scores, best first, ties by lower index. A size-k min-heap: one pass over the
- * scores, so a top-10 over 100k passages costs far less than sorting them all.
- */
-export function topKScores(scores: Float32Array, k: number): RankedSlot[] {
-  const n = Math.min(Math.max(0, Math.floor(k)), scores.length);
-  if (n === 0) return [];
-  // Heap root is the worst kept entry: lowest score, and among equal scores the highest index.
-  const heap = new Int32Array(n);
-  let size = 0;
-  const worse = (a: number, b: number): boolean => scores[a]! < scores[b]! || (scores[a] === scores[b] && a > b);
-  const siftDown = (from: number): void => {
-    let i = from;
-    for (;;) {
-      const l = 2 * i + 1;
-      const r = l + 1;
-      let m = i;
-      if (l < size && worse(heap[l]!, heap[m]!)) m = l;
-      if (r < size && worse(heap[r]!, heap[m]!)) m = r;
-      if (m === i) return;
-      const t = heap[i]!;
-      heap[i] = heap[m]!;
-      heap[m] = t;
-      i = m;
-    }
-  };
-  for (let idx = 0; idx < scores.length; idx++) {
-    if (size < n) {
-      let i = size++;
-      heap[i] = idx;
-      while (i > 0) {
-        const parent = (i - 1) >> 1;
-        if (!worse(heap[i]!, heap[parent]!)) break;
-        const t = heap[i]!;
-        heap[i] = heap[parent]!;
-        heap[parent] = t;
-        i = parent;
-      }
-    } else if (worse(heap[0]!, idx)) {
-      heap[0] = idx;
-      siftDown(0);
-    }
-  }
-  const kept = Array.from(heap.subarray(0, size));
-  kept.sort((a, b) => scores[b]! - scores[a]! || a - b);
-  return kept.map((index) => ({ index, score: scores[index]! }));
 }

@@ -1,4 +1,5 @@
 import type { ScoredPassage, TokenVectors } from '../contract/types.js';
+import { topK } from './top-k.js';
 
 /**
  * Single-vector retrieval (SVR) baseline: one vector per text, the mean of its token vectors,
@@ -42,7 +43,7 @@ export class PooledVectorIndex {
     this.ids.push(docId);
   }
 
-  search(query: Float32Array, k: number): ScoredPassage[] {
+  topK(query: Float32Array, k: number): ScoredPassage[] {
     const n = this.ids.length;
     const scores = new Float32Array(n);
     const dim = this.dim;
@@ -52,13 +53,6 @@ export class PooledVectorIndex {
       for (let d = 0; d < dim; d++) s += query[d]! * this.data[base + d]!;
       scores[i] = s;
     }
-    return topKFromScores(scores, k).map(({ index, score }, r) => ({ docId: this.ids[index]!, score, rank: r + 1 }));
+    return topK(scores, k).map(({ index, score }, r) => ({ docId: this.ids[index]!, score, rank: r + 1 }));
   }
-}
-
-/** Indices of the k largest scores, best first, ties by index so rankings are reproducible. */
-export function topKFromScores(scores: ArrayLike<number>, k: number): Array<{ index: number; score: number }> {
-  const order = Array.from({ length: scores.length }, (_, i) => i);
-  order.sort((a, b) => scores[b]! - scores[a]! || a - b);
-  return order.slice(0, Math.max(0, k)).map((index) => ({ index, score: scores[index]! }));
 }

@@ -2,7 +2,8 @@
  * SQLite schema. Documents and queries keep an ordinal (`ord`) so vectors and postings can address them
  * by small integers; ids stay the user's own strings. Derived data (vectors, postings) can be rebuilt.
  */
-export const SCHEMA_VERSION = 1;
+/** 2: collections.generation, for caches in other processes. */
+export const SCHEMA_VERSION = 2;
 
 export const SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (
@@ -14,7 +15,8 @@ CREATE TABLE IF NOT EXISTS collections (
   name TEXT NOT NULL UNIQUE,
   format TEXT NOT NULL,
   source TEXT NOT NULL,
-  created_at TEXT NOT NULL
+  created_at TEXT NOT NULL,
+  generation INTEGER NOT NULL DEFAULT 0
 );
 CREATE TABLE IF NOT EXISTS documents (
   collection_id INTEGER NOT NULL REFERENCES collections(id) ON DELETE CASCADE,

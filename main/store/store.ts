@@ -60,19 +60,33 @@ export interface CollectionCounts {
  */
 export class SaegimStore {
   readonly db: Database.Database;
+  private readonly statements = new Map<string, Database.Statement>();
 
   private constructor(readonly path: string) {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
     this.db = new Database(path);
+    // Another process (the CLI beside a running server, a second indexer) may hold the write lock for a
+    // batch; waiting beats failing with SQLITE_BUSY after the driver's 5 s default.
+    this.db.pragma('busy_timeout = 30000');
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');
     this.db.pragma('foreign_keys = ON');
     this.db.exec(SCHEMA);
     const version = this.db.prepare(`SELECT value FROM meta WHERE key = 'schema_version'`).get() as { value: string } | undefined;
-    if (!version) this.db.prepare(`INSERT INTO meta (key, value) VALUES ('schema_version', ?)`).run(String(SCHEMA_VERSION));
-    else if (Number(version.value) > SCHEMA_VERSION) {
+    if (version && Number(version.value) > SCHEMA_VERSION) {
       throw new SaegimError('bad-input', `${path}: database schema ${version.value} is newer than this Saegim understands (${SCHEMA_VERSION})`);
     }
+    migrate(this.db, version ? Number(version.value) : SCHEMA_VERSION);
+  }
+
+  /** A prepared statement, prepared once per store: searches run the same few statements many times. */
+  private stmt(sql: string): Database.Statement {
+    let statement = this.statements.get(sql);
+    if (!statement) {
+      statement = this.db.prepare(sql);
+      this.statements.set(sql, statement);
+    }
+    return statement;
   }
 
   static open(path: string): SaegimStore {
@@ -90,23 +104,23 @@ export class SaegimStore {
     const insert = this.db.transaction(() => {
       if (this.findCollection(name)) throw new SaegimError('duplicate', `collection "${name}" already exists (delete it first or import with --name)`);
       const createdAt = new Date().toISOString();
-      const { lastInsertRowid } = this.db
-        .prepare(`INSERT INTO collections (name, format, source, created_at) VALUES (?, ?, ?, ?)`)
+      const { lastInsertRowid } = this.stmt(`INSERT INTO collections (name, format, source, created_at) VALUES (?, ?, ?, ?)`)
         .run(name, dataset.format, dataset.source, createdAt);
       const id = Number(lastInsertRowid);
       this.insertPassages(id, dataset.passages, 0);
-      const q = this.db.prepare(`INSERT INTO queries (collection_id, ord, query_id, text) VALUES (?, ?, ?, ?)`);
+      const q = this.stmt(`INSERT INTO queries (collection_id, ord, query_id, text) VALUES (?, ?, ?, ?)`);
       dataset.queries.forEach((query, ord) => q.run(id, ord, query.id, query.text));
-      const r = this.db.prepare(`INSERT OR REPLACE INTO qrels (collection_id, split, query_id, doc_id, relevance) VALUES (?, ?, ?, ?, ?)`);
+      const r = this.stmt(`INSERT OR REPLACE INTO qrels (collection_id, split, query_id, doc_id, relevance) VALUES (?, ?, ?, ?, ?)`);
       for (const qrel of dataset.qrels) r.run(id, qrel.split, qrel.queryId, qrel.docId, qrel.relevance);
       this.saveBm25(id, bm25.analyzer, bm25.postings);
+      this.touch(id);
       return { id, name, format: dataset.format, source: dataset.source, createdAt };
     });
     return insert.immediate();
   }
 
   private insertPassages(collectionId: number, passages: Passage[], firstOrd: number): number[] {
-    const p = this.db.prepare(`INSERT INTO documents (collection_id, ord, doc_id, title, text) VALUES (?, ?, ?, ?, ?)`);
+    const p = this.stmt(`INSERT INTO documents (collection_id, ord, doc_id, title, text) VALUES (?, ?, ?, ?, ?)`);
     return passages.map((passage, i) => {
       p.run(collectionId, firstOrd + i, passage.id, passage.title ?? null, passage.text);
       return firstOrd + i;
@@ -114,7 +128,7 @@ export class SaegimStore {
   }
 
   findCollection(name: string): CollectionRow | null {
-    const row = this.db.prepare(`SELECT id, name, format, source, created_at AS createdAt FROM collections WHERE name = ?`).get(name) as
+    const row = this.stmt(`SELECT id, name, format, source, created_at AS createdAt FROM collections WHERE name = ?`).get(name) as
       | CollectionRow
       | undefined;
     return row ?? null;
@@ -127,17 +141,17 @@ export class SaegimStore {
   }
 
   collections(): CollectionRow[] {
-    return this.db.prepare(`SELECT id, name, format, source, created_at AS createdAt FROM collections ORDER BY created_at, id`).all() as CollectionRow[];
+    return this.stmt(`SELECT id, name, format, source, created_at AS createdAt FROM collections ORDER BY created_at, id`).all() as CollectionRow[];
   }
 
   deleteCollection(name: string): void {
     const row = this.collection(name);
-    this.db.prepare(`DELETE FROM collections WHERE id = ?`).run(row.id);
+    this.stmt(`DELETE FROM collections WHERE id = ?`).run(row.id);
   }
 
   counts(collectionId: number): CollectionCounts {
-    const one = (sql: string): number => (this.db.prepare(sql).get(collectionId) as { n: number | null }).n ?? 0;
-    const splits = (this.db.prepare(`SELECT DISTINCT split FROM qrels WHERE collection_id = ? ORDER BY split`).all(collectionId) as Array<{ split: string }>).map(
+    const one = (sql: string): number => (this.stmt(sql).get(collectionId) as { n: number | null }).n ?? 0;
+    const splits = (this.stmt(`SELECT DISTINCT split FROM qrels WHERE collection_id = ? ORDER BY split`).all(collectionId) as Array<{ split: string }>).map(
       (r) => r.split,
     );
     return {
@@ -152,53 +166,45 @@ export class SaegimStore {
     };
   }
 
+  /**
+   * The collection's generation: a number from one database-wide counter, taken anew by every write to its
+   * passages, vectors or postings, by any process. A long-lived process compares it per request to notice
+   * what another process changed; a collection deleted and imported again gets a new one even if SQLite
+   * reuses its id. Null when the collection no longer exists.
+   */
+  generation(collectionId: number): number | null {
+    const row = this.stmt(`SELECT generation FROM collections WHERE id = ?`).get(collectionId) as { generation: number } | undefined;
+    return row?.generation ?? null;
+  }
+
+  private touch(collectionId: number): void {
+    this.stmt(`UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'generation'`).run();
+    this.stmt(`UPDATE collections SET generation = (SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'generation') WHERE id = ?`).run(collectionId);
+  }
+
   // ── passages, queries, qrels ───────────────────────────────────────────────────────────────────────
 
   passages(collectionId: number): StoredPassage[] {
-    const rows = this.db.prepare(`SELECT ord, doc_id AS id, title, text FROM documents WHERE collection_id = ? ORDER BY ord`).all(collectionId) as Array<
+    const rows = this.stmt(`SELECT ord, doc_id AS id, title, text FROM documents WHERE collection_id = ? ORDER BY ord`).all(collectionId) as Array<
       StoredPassage & { title: string | null }
     >;
     return rows.map((r) => (r.title === null ? { ord: r.ord, id: r.id, text: r.text } : r) as StoredPassage);
   }
 
   passage(collectionId: number, docId: string): StoredPassage {
-    const row = this.db.prepare(`SELECT ord, doc_id AS id, title, text FROM documents WHERE collection_id = ? AND doc_id = ?`).get(collectionId, docId) as
+    const row = this.stmt(`SELECT ord, doc_id AS id, title, text FROM documents WHERE collection_id = ? AND doc_id = ?`).get(collectionId, docId) as
       | (StoredPassage & { title: string | null })
       | undefined;
     if (!row) throw new SaegimError('not-found', `no passage "${docId}" in this collection`);
     return (row.title === null ? { ord: row.ord, id: row.id, text: row.text } : row) as StoredPassage;
   }
 
-  /** Appends passages (incremental indexing picks them up); duplicate ids are refused, nothing written. */
-  addPassages(collectionId: number, passages: Passage[], bm25: { analyzer: string; postings: Buffer }): number[] {
-    const add = this.db.transaction(() => {
-      const next = (this.db.prepare(`SELECT COALESCE(MAX(ord) + 1, 0) AS n FROM documents WHERE collection_id = ?`).get(collectionId) as { n: number }).n;
-      const exists = this.db.prepare(`SELECT 1 FROM documents WHERE collection_id = ? AND doc_id = ?`);
-      for (const p of passages) if (exists.get(collectionId, p.id)) throw new SaegimError('duplicate', `passage id "${p.id}" already exists`);
-      const ords = this.insertPassages(collectionId, passages, next);
-      this.saveBm25(collectionId, bm25.analyzer, bm25.postings);
-      return ords;
-    });
-    return add.immediate();
-  }
-
-  deletePassages(collectionId: number, docIds: string[], bm25: { analyzer: string; postings: Buffer }): number {
-    const del = this.db.transaction(() => {
-      const stmt = this.db.prepare(`DELETE FROM documents WHERE collection_id = ? AND doc_id = ?`);
-      let removed = 0;
-      for (const id of docIds) removed += stmt.run(collectionId, id).changes;
-      this.saveBm25(collectionId, bm25.analyzer, bm25.postings);
-      return removed;
-    });
-    return del.immediate();
-  }
-
   queries(collectionId: number): Query[] {
-    return this.db.prepare(`SELECT query_id AS id, text FROM queries WHERE collection_id = ? ORDER BY ord`).all(collectionId) as Query[];
+    return this.stmt(`SELECT query_id AS id, text FROM queries WHERE collection_id = ? ORDER BY ord`).all(collectionId) as Query[];
   }
 
   qrels(collectionId: number, split: string): QrelMap {
-    const rows = this.db.prepare(`SELECT query_id AS queryId, doc_id AS docId, relevance FROM qrels WHERE collection_id = ? AND split = ?`).all(collectionId, split) as Qrel[];
+    const rows = this.stmt(`SELECT query_id AS queryId, doc_id AS docId, relevance FROM qrels WHERE collection_id = ? AND split = ?`).all(collectionId, split) as Qrel[];
     const map: QrelMap = {};
     for (const r of rows) (map[r.queryId] ??= {})[r.docId] = r.relevance;
     return map;
@@ -207,8 +213,7 @@ export class SaegimStore {
   // ── models and vectors ─────────────────────────────────────────────────────────────────────────────
 
   vectorIndex(collectionId: number): VectorIndexRow | null {
-    const row = this.db
-      .prepare(
+    const row = this.stmt(
         `SELECT v.model_fingerprint AS fingerprint, v.dim, v.precision, m.name, m.dir, m.max_length AS maxLength, m.architecture
          FROM vector_indexes v JOIN models m ON m.fingerprint = v.model_fingerprint WHERE v.collection_id = ?`,
       )
@@ -242,10 +247,10 @@ export class SaegimStore {
         }
         return existing;
       }
-      this.db
-        .prepare(`INSERT OR REPLACE INTO models (fingerprint, name, dir, dim, max_length, architecture) VALUES (?, ?, ?, ?, ?, ?)`)
+      this.stmt(`INSERT OR REPLACE INTO models (fingerprint, name, dir, dim, max_length, architecture) VALUES (?, ?, ?, ?, ?, ?)`)
         .run(model.fingerprint, model.name, model.dir, model.dim, model.maxLength, model.architecture ?? null);
-      this.db.prepare(`INSERT INTO vector_indexes (collection_id, model_fingerprint, dim, precision) VALUES (?, ?, ?, ?)`).run(collectionId, model.fingerprint, model.dim, precision);
+      this.stmt(`INSERT INTO vector_indexes (collection_id, model_fingerprint, dim, precision) VALUES (?, ?, ?, ?)`).run(collectionId, model.fingerprint, model.dim, precision);
+      this.touch(collectionId);
       return this.vectorIndex(collectionId)!;
     });
     return bind.immediate();
@@ -253,15 +258,15 @@ export class SaegimStore {
 
   dropVectors(collectionId: number): void {
     this.db.transaction(() => {
-      this.db.prepare(`DELETE FROM doc_vectors WHERE collection_id = ?`).run(collectionId);
-      this.db.prepare(`DELETE FROM vector_indexes WHERE collection_id = ?`).run(collectionId);
+      this.stmt(`DELETE FROM doc_vectors WHERE collection_id = ?`).run(collectionId);
+      this.stmt(`DELETE FROM vector_indexes WHERE collection_id = ?`).run(collectionId);
+      this.touch(collectionId);
     }).immediate();
   }
 
   /** Passages that still lack vectors, in ord order: what a resumed indexing run has left to do. */
   unindexedPassages(collectionId: number, limit = -1): StoredPassage[] {
-    const rows = this.db
-      .prepare(
+    const rows = this.stmt(
         `SELECT d.ord, d.doc_id AS id, d.title, d.text FROM documents d
          LEFT JOIN doc_vectors v ON v.collection_id = d.collection_id AND v.ord = d.ord
          WHERE d.collection_id = ? AND v.ord IS NULL ORDER BY d.ord LIMIT ?`,
@@ -271,7 +276,7 @@ export class SaegimStore {
   }
 
   writeDocVectors(collectionId: number, rows: DocVectorsInput[]): void {
-    const stmt = this.db.prepare(
+    const stmt = this.stmt(
       `INSERT INTO doc_vectors (collection_id, ord, n_tokens, vectors, offsets, token_ids, pooled) VALUES (?, ?, ?, ?, ?, ?, ?)`,
     );
     this.db.transaction(() => {
@@ -283,18 +288,31 @@ export class SaegimStore {
         });
         stmt.run(collectionId, r.ord, r.nTokens, toBuffer(r.vectors), toBuffer(offsets), toBuffer(Int32Array.from(r.tokenIds)), toBuffer(r.pooled));
       }
+      this.touch(collectionId);
     }).immediate();
   }
 
   *docVectors(collectionId: number): IterableIterator<StoredDocVectors> {
     const precision = this.vectorIndex(collectionId)?.precision ?? 'fp16';
-    const stmt = this.db.prepare(`SELECT ord, n_tokens, vectors, offsets, token_ids, pooled FROM doc_vectors WHERE collection_id = ? ORDER BY ord`);
+    const stmt = this.stmt(`SELECT ord, n_tokens, vectors, offsets, token_ids, pooled FROM doc_vectors WHERE collection_id = ? ORDER BY ord`);
     for (const row of stmt.iterate(collectionId) as IterableIterator<RawVectorsRow>) yield decodeVectorsRow(row, precision);
+  }
+
+  /** Every indexed passage's vectors with its id, in ord order: what a searcher packs. */
+  *docVectorsWithIds(collectionId: number): IterableIterator<StoredDocVectors & { docId: string }> {
+    const precision = this.vectorIndex(collectionId)?.precision ?? 'fp16';
+    const stmt = this.stmt(
+      `SELECT v.ord, v.n_tokens, v.vectors, v.offsets, v.token_ids, v.pooled, d.doc_id FROM doc_vectors v
+       JOIN documents d ON d.collection_id = v.collection_id AND d.ord = v.ord WHERE v.collection_id = ? ORDER BY v.ord`,
+    );
+    for (const row of stmt.iterate(collectionId) as IterableIterator<RawVectorsRow & { doc_id: string }>) {
+      yield { ...decodeVectorsRow(row, precision), docId: row.doc_id };
+    }
   }
 
   docVectorsFor(collectionId: number, ord: number): StoredDocVectors | null {
     const precision = this.vectorIndex(collectionId)?.precision ?? 'fp16';
-    const row = this.db.prepare(`SELECT ord, n_tokens, vectors, offsets, token_ids, pooled FROM doc_vectors WHERE collection_id = ? AND ord = ?`).get(collectionId, ord) as
+    const row = this.stmt(`SELECT ord, n_tokens, vectors, offsets, token_ids, pooled FROM doc_vectors WHERE collection_id = ? AND ord = ?`).get(collectionId, ord) as
       | RawVectorsRow
       | undefined;
     return row ? decodeVectorsRow(row, precision) : null;
@@ -303,23 +321,36 @@ export class SaegimStore {
   // ── BM25 postings ──────────────────────────────────────────────────────────────────────────────────
 
   saveBm25(collectionId: number, analyzer: string, postings: Buffer): void {
-    this.db.prepare(`INSERT OR REPLACE INTO bm25_indexes (collection_id, analyzer, postings) VALUES (?, ?, ?)`).run(collectionId, analyzer, postings);
+    this.stmt(`INSERT OR REPLACE INTO bm25_indexes (collection_id, analyzer, postings) VALUES (?, ?, ?)`).run(collectionId, analyzer, postings);
+    this.touch(collectionId);
   }
 
   loadBm25(collectionId: number): { analyzer: string; postings: Buffer } | null {
-    return (this.db.prepare(`SELECT analyzer, postings FROM bm25_indexes WHERE collection_id = ?`).get(collectionId) as { analyzer: string; postings: Buffer } | undefined) ?? null;
+    return (this.stmt(`SELECT analyzer, postings FROM bm25_indexes WHERE collection_id = ?`).get(collectionId) as { analyzer: string; postings: Buffer } | undefined) ?? null;
   }
 
   // ── settings ───────────────────────────────────────────────────────────────────────────────────────
 
   setting(key: string): string | null {
-    return (this.db.prepare(`SELECT value FROM settings WHERE key = ?`).get(key) as { value: string } | undefined)?.value ?? null;
+    return (this.stmt(`SELECT value FROM settings WHERE key = ?`).get(key) as { value: string } | undefined)?.value ?? null;
   }
 
   setSetting(key: string, value: string | null): void {
-    if (value === null) this.db.prepare(`DELETE FROM settings WHERE key = ?`).run(key);
-    else this.db.prepare(`INSERT OR REPLACE INTO settings (key, value) VALUES (?, ?)`).run(key, value);
+    if (value === null) this.stmt(`DELETE FROM settings WHERE key = ?`).run(key);
+    else this.stmt(`INSERT OR REPLACE INTO settings (key, value) VALUES (?, ?)`).run(key, value);
   }
+}
+
+/** Brings a database written by an older Saegim up to this schema, in one transaction. */
+function migrate(db: Database.Database, from: number): void {
+  db.transaction(() => {
+    const columns = (db.prepare(`PRAGMA table_info(collections)`).all() as Array<{ name: string }>).map((c) => c.name);
+    if (!columns.includes('generation')) db.exec(`ALTER TABLE collections ADD COLUMN generation INTEGER NOT NULL DEFAULT 0`);
+    db.prepare(`INSERT OR IGNORE INTO meta (key, value) VALUES ('generation', '0')`).run();
+    if (from < SCHEMA_VERSION || !db.prepare(`SELECT 1 FROM meta WHERE key = 'schema_version'`).get()) {
+      db.prepare(`INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?)`).run(String(SCHEMA_VERSION));
+    }
+  }).immediate();
 }
 
 interface RawVectorsRow {

@@ -24,24 +24,24 @@ describe('BM25 index', () => {
     //           d1 tf 1: 0.182322 · 1.9/1.972 = 0.175665;  d2 tf 1: 0.182322 · 1.9/1.828 = 0.189503.
     const index = Bm25Index.build(fruit);
     expect(index.params).toEqual(DEFAULT_BM25);
-    const apple = index.search('apple', 10);
+    const apple = index.rank('apple', 10);
     expect(apple).toHaveLength(1);
     expect(apple[0]).toMatchObject({ docId: 'd1', rank: 1 });
     expect(apple[0]!.score).toBeCloseTo(0.886258, 6);
     // The shorter d2 wins "banana": same tf, less length to normalise by.
-    const banana = index.search('banana', 10);
+    const banana = index.rank('banana', 10);
     expect(banana.map((h) => [h.docId, h.rank])).toEqual([['d2', 1], ['d1', 2]]);
     expect(banana[0]!.score).toBeCloseTo(0.189503, 6);
     expect(banana[1]!.score).toBeCloseTo(0.175665, 6);
     // Query terms add up; a repeated query term counts once per occurrence.
-    const both = index.search('apple banana', 10);
+    const both = index.rank('apple banana', 10);
     expect(both[0]!.score).toBeCloseTo(0.886258 + 0.175665, 5);
-    expect(index.search('banana banana', 10)[0]!.score).toBeCloseTo(2 * 0.189503, 5);
+    expect(index.rank('banana banana', 10)[0]!.score).toBeCloseTo(2 * 0.189503, 5);
   });
 
   it('honours k1 and b: with b = 0 document length no longer matters', () => {
     const index = Bm25Index.build(fruit, { k1: 1.2, b: 0 });
-    const [first, second] = index.search('banana', 10);
+    const [first, second] = index.rank('banana', 10);
     expect(first!.score).toBeCloseTo(second!.score, 12);
     // Equal scores rank in insertion order.
     expect([first!.docId, second!.docId]).toEqual(['d1', 'd2']);
@@ -51,7 +51,7 @@ describe('BM25 index', () => {
 
   it('finds the passage about Seoul’s population for "서울의 인구"', () => {
     const index = Bm25Index.build(korean);
-    const hits = index.search('서울의 인구', 10);
+    const hits = index.rank('서울의 인구', 10);
     expect(hits[0]!.docId).toBe('seoul-population');
     // Each of the others shares only one of 서울 / 인구, so the fuller match is well ahead.
     expect(hits.map((h) => h.docId).slice(1).sort()).toEqual(['busan-population', 'seoul-history']);
@@ -61,12 +61,12 @@ describe('BM25 index', () => {
 
   it('returns only matching passages, at most k, and nothing for k < 1 or an unmatched query', () => {
     const index = Bm25Index.build(korean);
-    expect(index.search('한국', 2)).toHaveLength(2);
-    expect(index.search('한국', 100)).toHaveLength(3);
-    expect(index.search('한국', 0)).toEqual([]);
-    expect(index.search('', 10)).toEqual([]);
-    expect(index.search('우주 정거장', 10)).toEqual([]);
-    expect(new Bm25Index().search('서울', 10)).toEqual([]);
+    expect(index.rank('한국', 2)).toHaveLength(2);
+    expect(index.rank('한국', 100)).toHaveLength(3);
+    expect(index.rank('한국', 0)).toEqual([]);
+    expect(index.rank('', 10)).toEqual([]);
+    expect(index.rank('우주 정거장', 10)).toEqual([]);
+    expect(new Bm25Index().rank('서울', 10)).toEqual([]);
   });
 
   it('breaks score ties by insertion order', () => {
@@ -75,21 +75,21 @@ describe('BM25 index', () => {
       { id: 'a', text: '같은 문장' },
       { id: 'm', text: '같은 문장' },
     ]);
-    expect(index.search('문장', 10).map((h) => h.docId)).toEqual(['z', 'a', 'm']);
+    expect(index.rank('문장', 10).map((h) => h.docId)).toEqual(['z', 'a', 'm']);
   });
 
   it('gives the same ranking after incremental adds and removes as a fresh build', () => {
     const all = [...korean, { id: 'jeju', text: '제주도는 한국에서 가장 큰 섬이며 인구는 약 67만 명이다.' }];
     const incremental = Bm25Index.build(all.slice(0, 4));
-    incremental.search('인구', 10); // settle once, so the later changes go through the incremental path
+    incremental.rank('인구', 10); // settle once, so the later changes go through the incremental path
     expect(incremental.remove('busan-population')).toBe(true);
     expect(incremental.remove('busan-population')).toBe(false);
     incremental.add('jeju', all[4]!.text);
     incremental.add('busan-population', all[1]!.text); // re-added: now the newest slot
     const fresh = Bm25Index.build([all[0]!, all[2]!, all[3]!, all[4]!, all[1]!]);
     for (const query of ['서울의 인구', '한국 도시', '제주 섬', '김치']) {
-      const got = incremental.search(query, 10);
-      const want = fresh.search(query, 10);
+      const got = incremental.rank(query, 10);
+      const want = fresh.rank(query, 10);
       expect(got.map((h) => h.docId)).toEqual(want.map((h) => h.docId));
       got.forEach((h, i) => expect(h.score).toBeCloseTo(want[i]!.score, 12));
     }
@@ -100,7 +100,7 @@ describe('BM25 index', () => {
   it('forgets the terms of removed documents', () => {
     const index = Bm25Index.build(korean);
     index.remove('kimchi');
-    expect(index.search('김치', 10)).toEqual([]);
+    expect(index.rank('김치', 10)).toEqual([]);
     expect(index.has('kimchi')).toBe(false);
     expect(Object.keys(index.toPostings().terms)).not.toContain('김치');
   });
@@ -120,9 +120,9 @@ describe('BM25 index', () => {
     expect(saved.terms['서울']).toEqual([0, 1, 2, 1]);
     const reloaded = Bm25Index.fromPostings(JSON.parse(JSON.stringify(saved)) as Bm25Postings);
     expect(reloaded.params).toEqual({ k1: 1.2, b: 0.75 });
-    for (const query of ['서울의 인구', '한국 전통 음식', '부산']) expect(reloaded.search(query, 10)).toEqual(index.search(query, 10));
+    for (const query of ['서울의 인구', '한국 전통 음식', '부산']) expect(reloaded.rank(query, 10)).toEqual(index.rank(query, 10));
     reloaded.add('daegu', '대구광역시의 인구는 약 240만 명이다.');
-    expect(reloaded.search('대구 인구', 1)[0]!.docId).toBe('daegu');
+    expect(reloaded.rank('대구 인구', 1)[0]!.docId).toBe('daegu');
   });
 
   it('refuses postings from another analyzer or with corrupt entries', () => {

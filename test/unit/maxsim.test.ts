@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { mulberry32 } from '../../main/eval/significance.js';
-import { MaxSimIndex, maxSimScore, topKScores } from '../../main/search/maxsim.js';
+import { MaxSimIndex, maxSimScore } from '../../main/search/maxsim.js';
+import { topK as topKScores } from '../../main/search/top-k.js';
 import { floatsToHalves, halvesToFloats } from '../../main/store/half.js';
 import type { TokenVectors } from '../../main/contract/types.js';
 

@@ -1,5 +1,5 @@
-import type { LongOperation, Progress } from '../../../main/contract/api.js';
-import type { ApiMethod } from '../../../main/contract/wire.js';
+import type { Progress } from '../../../main/contract/api.js';
+import type { LongMethod, MethodName } from '../../../main/contract/methods.js';
 import type { BridgeReply, SaegimBridge } from '../../../main/contract/bridge.js';
 import { ApiError, type Job, type ProgressListener, type Transport } from './client.js';
 
@@ -12,10 +12,10 @@ function unwrap(reply: BridgeReply): unknown {
 export function bridgeTransport(bridge: SaegimBridge): Transport {
   return {
     kind: 'electron',
-    async call(method: ApiMethod, args: unknown[]) {
+    async call(method: MethodName, args: unknown[]) {
       return unwrap(await bridge.call(method, args));
     },
-    job(method: LongOperation, args: unknown[], onProgress?: ProgressListener): Job<unknown> {
+    job(method: LongMethod, args: unknown[], onProgress?: ProgressListener): Job<unknown> {
       const jobId = crypto.randomUUID();
       let unsubscribe: () => void = () => undefined;
       const result = new Promise<unknown>((resolve, reject) => {

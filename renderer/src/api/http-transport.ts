@@ -1,5 +1,6 @@
-import type { LongOperation, Progress } from '../../../main/contract/api.js';
-import { callPath, isWireError, jobCancelPath, jobEventsPath, jobPath, type ApiMethod } from '../../../main/contract/wire.js';
+import type { Progress } from '../../../main/contract/api.js';
+import type { LongMethod, MethodName } from '../../../main/contract/methods.js';
+import { callPath, isWireError, jobCancelPath, jobEventsPath, jobPath } from '../../../main/contract/wire.js';
 import { ApiError, type Job, type ProgressListener, type Transport } from './client.js';
 
 async function postJson(url: string, body: unknown): Promise<unknown> {
@@ -25,10 +26,10 @@ async function postJson(url: string, body: unknown): Promise<unknown> {
 export function httpTransport(base = ''): Transport {
   return {
     kind: 'http',
-    async call(method: ApiMethod, args: unknown[]) {
+    async call(method: MethodName, args: unknown[]) {
       return ((await postJson(base + callPath(method), args)) as { result?: unknown }).result;
     },
-    job(method: LongOperation, args: unknown[], onProgress?: ProgressListener): Job<unknown> {
+    job(method: LongMethod, args: unknown[], onProgress?: ProgressListener): Job<unknown> {
       let jobId: string | null = null;
       let cancelRequested = false;
       const cancelNow = (id: string) => void postJson(base + jobCancelPath(id), []).catch(() => undefined);
