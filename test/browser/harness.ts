@@ -2,18 +2,33 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import type { SaegimApi } from '../../main/contract/api.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import type { OperationControl } from '../../main/contract/api.js';
+import { METHOD_NAMES, type SaegimApi } from '../../main/contract/methods.js';
 import { startServer } from '../../main/server.js';
-import { FakeSaegimApi, type FakeApiOptions } from './fake-api.js';
+import { SaegimService } from '../../main/service.js';
 
 export const ROOT = new URL('../..', import.meta.url).pathname;
 export const ARTIFACTS = join(ROOT, 'test-artifacts');
 const RENDERER_OUT = join(ROOT, 'dist', 'renderer');
 
 export interface AppServer {
+  /** The server's origin. */
   url: string;
+  /** What a person opens: the origin with the API token, which the page trades for a cookie. */
+  pageUrl: string;
+  token: string;
   api: SaegimApi;
+  service: SaegimService;
   close(): Promise<void>;
+}
+
+export interface AppServerOptions {
+  /** Milliseconds each progress event of a long operation is held back, so tests can watch and cancel it. */
+  progressDelayMs?: number;
+  /** Skip the first-run import and indexing of the bundled demo corpus. */
+  noDemo?: boolean;
 }
 
 function newest(path: string): number {
@@ -25,7 +40,7 @@ function newest(path: string): number {
 
 /** dist/renderer, rebuilt with Vite when any renderer source (or a contract it imports) is newer. */
 export async function builtRenderer(): Promise<string> {
-  const sources = ['renderer', 'main/api.ts', 'main/types.ts', 'main/errors.ts', 'main/http-protocol.ts', 'electron/bridge.ts', 'vite.config.ts'];
+  const sources = ['renderer', 'main/contract', 'vite.config.ts'];
   const built = newest(join(RENDERER_OUT, 'index.html'));
   if (built === 0 || sources.some((s) => newest(join(ROOT, s)) > built)) {
     // A child process with NODE_ENV=production: inside vitest NODE_ENV is `test`, and Vite would bundle
@@ -41,13 +56,60 @@ export async function builtRenderer(): Promise<string> {
 }
 
 /**
- * The app as a browser sees it: the built renderer and an API behind main/server.ts. The one place that
- * picks the engine — swap the fake for the real service here.
+ * Slows long operations down at each progress event, so progress bars and cancel buttons can be driven;
+ * everything else is the real engine's behaviour.
  */
-export async function startAppServer(opts: FakeApiOptions = {}): Promise<AppServer> {
-  const api = new FakeSaegimApi({ stepMs: 300, ...opts });
+export function slowedApi(api: SaegimApi, delayMs: number): SaegimApi {
+  if (delayMs <= 0) return api;
+  const slow = (ctl?: OperationControl): OperationControl | undefined => {
+    if (!ctl?.onProgress) return ctl;
+    const onProgress = ctl.onProgress;
+    return {
+      signal: ctl.signal,
+      onProgress(p) {
+        onProgress(p);
+        const until = Date.now() + delayMs;
+        // The engine reports progress synchronously between batches; a busy wait holds the batch back.
+        while (Date.now() < until && !ctl.signal?.aborted) {
+          /* waiting */
+        }
+      },
+    };
+  };
+  return {
+    ...bindAll(api),
+    importDataset: (req, ctl) => api.importDataset(req, slow(ctl)),
+    indexCollection: (req, ctl) => api.indexCollection(req, slow(ctl)),
+    evaluate: (req, ctl) => api.evaluate(req, slow(ctl)),
+  };
+}
+
+function bindAll(api: SaegimApi): SaegimApi {
+  return Object.fromEntries(METHOD_NAMES.map((m) => [m, (api[m] as (...a: unknown[]) => unknown).bind(api)])) as unknown as SaegimApi;
+}
+
+/**
+ * The app as a browser sees it: the built renderer and the real engine (bundled model, demo corpus, a
+ * fresh database) behind main/server.ts.
+ */
+export async function startAppServer(opts: AppServerOptions = {}): Promise<AppServer> {
+  const home = mkdtempSync(join(tmpdir(), 'saegim-app-'));
+  const service = SaegimService.open({ dbPath: join(home, 'saegim.db'), bundledDataDir: opts.noDemo ? null : undefined });
+  await service.bootstrap();
+  const api = slowedApi(service, opts.progressDelayMs ?? 0);
   const server = await startServer(api, { port: 0, staticDir: await builtRenderer() });
-  return { url: server.url, api, close: () => server.close() };
+  return {
+    url: server.url,
+    pageUrl: server.pageUrl,
+    token: server.token,
+    api,
+    service,
+    async close() {
+      await server.close();
+      await service.close();
+      rmSync(home, { recursive: true, force: true });
+    },
+  };
 }
 
 export const CHROMIUM = process.env.SAEGIM_CHROMIUM ?? '/usr/bin/chromium';
