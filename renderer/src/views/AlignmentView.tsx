@@ -7,11 +7,16 @@ import { downloadBlob, safeFileName } from '../components/download.js';
 import { ErrorNotice } from '../components/ErrorNotice.js';
 import { drawHeatmap, measureLayout, renderPng } from '../components/heatmap-canvas.js';
 import { MethodName } from '../components/methods.js';
-import { droppedRowsOf, droppedTokens, eojeolGrid, subwordGrid, type AlignmentGrid } from '../logic/alignment-grid.js';
+import { droppedRowsOf, eojeolGrid, subwordGrid, type AlignmentGrid } from '../logic/alignment-grid.js';
 import { METHOD_ORDER } from '../logic/evaluation.js';
 import { cellAt, formatSimilarity, legendStops, similarityScale, tokenShade, type HeatmapLayout } from '../logic/heatmap.js';
 
 /** A passage picked from the search results, with its rank in every method's list at the time. */
+function knownRank(target: AlignmentTarget): { rank?: number } {
+  const rank = target.ranks.mvr;
+  return typeof rank === 'number' ? { rank } : {};
+}
+
 export interface AlignmentTarget {
   collection: string;
   query: string;
@@ -52,7 +57,9 @@ export function AlignmentView({ client, target, visible, onBack }: Props) {
     setAblation(null);
     setAblationError(null);
     client
-      .explain({ collection: target.collection, query: target.query, docId: target.docId, skipPunctuation: target.skipPunctuation })
+      // The MVR rank the search already found spares the engine a scan of the collection; past the shown
+      // top-k it is unknown, and the engine finds it.
+      .explain({ collection: target.collection, query: target.query, docId: target.docId, skipPunctuation: target.skipPunctuation, ...knownRank(target) })
       .then(
         (e) => live && setExplanation(e),
         (err: unknown) => live && setError(asApiError(err)),
@@ -84,7 +91,14 @@ export function AlignmentView({ client, target, visible, onBack }: Props) {
     const ticket = ++ablationTicket.current;
     setAblationError(null);
     client
-      .ablate({ collection: target.collection, query: target.query, docId: target.docId, skipPunctuation: target.skipPunctuation, dropQueryTokens: [...next].sort((a, b) => a - b) })
+      .ablate({
+        collection: target.collection,
+        query: target.query,
+        docId: target.docId,
+        skipPunctuation: target.skipPunctuation,
+        ...knownRank(target),
+        dropQueryTokens: [...next].sort((a, b) => a - b),
+      })
       .then(
         (a) => ticket === ablationTicket.current && setAblation(a),
         (err: unknown) => ticket === ablationTicket.current && setAblationError(asApiError(err)),
