@@ -78,6 +78,11 @@ export interface TokenSpans {
 /** The encoder's output for one text: vectors plus where each vector's token sits in the text. */
 export interface EncodedText extends TokenSpans {
   vectors: TokenVectors;
+  /**
+   * What each token is, where a model adds tokens of its own: `marker` (ColBERT's [Q]/[D]), `augment`
+   * (query padding with [MASK]), `special` ([CLS]/[SEP] whose vectors are kept). Absent: all text.
+   */
+  roles?: Array<'text' | 'special' | 'marker' | 'augment'>;
 }
 
 /** The retrieval methods the API offers; the engine registers one retriever for each (main/retrievers). */

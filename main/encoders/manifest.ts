@@ -44,6 +44,36 @@ export const EncoderManifestSchema = z.object({
   addSpecialTokens: z.boolean().default(true),
   /** Special tokens whose vectors are dropped before scoring (e.g. [CLS], [SEP], <|endoftext|>). */
   dropTokens: z.array(z.string()).default([]),
+  /**
+   * Marker tokens put into every query / passage, as ColBERT's `[Q]` and `[D]`: the model was trained
+   * with them, so they change every other token's vector, and their own vectors take part in MaxSim.
+   */
+  queryMarker: z.string().nullable().default(null),
+  documentMarker: z.string().nullable().default(null),
+  /** Index in the tokenizer's output where the marker goes; 1 is right after [CLS], as ColBERT and PyLate do. */
+  markerPosition: z.number().int().nonnegative().default(1),
+  /** Queries are truncated to this many tokens, marker and special tokens included (ColBERT's query_maxlen); null: maxLength. */
+  queryMaxLength: z.number().int().positive().nullable().default(null),
+  /**
+   * Whether the query's tokens attend to the augmentation tokens. ColBERT's default (attend_to_mask_tokens
+   * false) hides them from the rest of the query while they still attend to it and keep their vectors.
+   */
+  queryAugmentAttended: z.boolean().default(true),
+  /** Tokens fed to the model but whose vectors passages do not keep (ColBERT's punctuation skiplist). */
+  documentSkiplist: z.array(z.string()).default([]),
+  /** Strip leading and trailing whitespace before tokenizing, as sentence-transformers (and so PyLate) does. */
+  stripText: z.boolean().default(false),
+}).superRefine((m, ctx) => {
+  const queryLimit = m.queryMaxLength ?? m.maxLength;
+  if (m.queryAugmentLength > queryLimit) {
+    ctx.addIssue({ code: 'custom', path: ['queryAugmentLength'], message: `${m.queryAugmentLength} exceeds the query length limit ${queryLimit}` });
+  }
+  if (m.queryMarker !== null && queryLimit < 2) {
+    ctx.addIssue({ code: 'custom', path: ['queryMaxLength'], message: 'a query marker needs room for at least one more token' });
+  }
+  if (m.documentMarker !== null && m.maxLength < 2) {
+    ctx.addIssue({ code: 'custom', path: ['maxLength'], message: 'a document marker needs room for at least one more token' });
+  }
 });
 
 export type EncoderManifest = z.infer<typeof EncoderManifestSchema>;

@@ -7,7 +7,7 @@ import { SaegimError, throwIfAborted } from '../contract/errors.js';
 import type { EncodedText, ExecutionProvider, TokenSpans } from '../contract/types.js';
 import { MODEL_FILES, outputDim, readManifest, type EncoderManifest } from './manifest.js';
 import { availableExecutionProviders, sessionProviders } from './providers.js';
-import { TextTokenizer } from './tokenizer.js';
+import { TextTokenizer, type TokenizedText } from './tokenizer.js';
 
 export interface EncoderOptions {
   executionProvider?: ExecutionProvider;
@@ -17,10 +17,40 @@ export interface EncoderOptions {
 /** Upper bound on padded tokens per onnxruntime call: keeps activations small on a laptop. */
 const TOKENS_PER_BATCH = 4096;
 
+type TokenRole = NonNullable<EncodedText['roles']>[number];
+
+/** How one side (queries or passages) is prepared: resolved once at load from encoder.json. */
+interface SideRules {
+  /** Truncates to the side's length limit less the marker's place. */
+  tokenizer: TextTokenizer;
+  prefix: string;
+  markerId: number | null;
+  markerToken: string | null;
+  /** Ids whose vectors this side leaves out (dropTokens, plus the skiplist for passages). */
+  dropIds: Set<number>;
+  /** Pad to `augmentLength` tokens with `maskId` (queries only; null: no augmentation). */
+  maskId: number | null;
+  augmentLength: number;
+  augmentAttended: boolean;
+  /** Whether this side can produce tokens other than text, so its outputs carry `roles`. */
+  labelRoles: boolean;
+}
+
+/** The tokenizer's output with markers and augmentation in place, and where they are. */
+interface PreparedText extends TokenizedText {
+  /** Index of the inserted marker, or -1. */
+  marker: number;
+  /** Tokens from this index on are query augmentation. */
+  augmentFrom: number;
+  /** Tokens from this index on are fed to the model but not attended to. */
+  attended: number;
+}
+
 /**
  * Turns text into per-token vectors with an ONNX model folder: the last hidden layer of a bidirectional
  * encoder (for a diffusion LM, the denoiser at t = 0 with nothing masked), optionally projected and
- * L2-normalised so dot products are cosines, as MaxSim expects.
+ * L2-normalised so dot products are cosines, as MaxSim expects. Late-interaction checkpoints (ColBERT,
+ * PyLate, BGE-M3) add marker tokens, query augmentation and a passage skiplist, all named in encoder.json.
  */
 export class TokenEncoder {
   private constructor(
@@ -29,10 +59,9 @@ export class TokenEncoder {
     readonly fingerprint: string,
     readonly executionProvider: ExecutionProvider,
     private readonly session: ort.InferenceSession,
-    private readonly tokenizer: TextTokenizer,
+    private readonly maxTokenId: number,
     private readonly projection: Float32Array | null,
-    private readonly dropIds: Set<number>,
-    private readonly maskId: number | null,
+    private readonly sides: { query: SideRules; document: SideRules },
   ) {}
 
   get dim(): number {
@@ -46,7 +75,11 @@ export class TokenEncoder {
   static async load(dir: string, opts: EncoderOptions = {}): Promise<TokenEncoder> {
     const folder = resolve(dir);
     const manifest = readManifest(folder);
-    const tokenizer = TextTokenizer.load(join(folder, MODEL_FILES.tokenizer), manifest.maxLength);
+    const tokenizerPath = join(folder, MODEL_FILES.tokenizer);
+    const documentLimit = manifest.maxLength - (manifest.documentMarker !== null ? 1 : 0);
+    const queryLimit = (manifest.queryMaxLength ?? manifest.maxLength) - (manifest.queryMarker !== null ? 1 : 0);
+    const documentTokenizer = TextTokenizer.load(tokenizerPath, documentLimit);
+    const queryTokenizer = queryLimit === documentLimit ? documentTokenizer : TextTokenizer.load(tokenizerPath, queryLimit);
     const wanted = opts.executionProvider ?? 'cpu';
     if (wanted === 'cuda' && !availableExecutionProviders().includes('cuda')) {
       throw new SaegimError('bad-input', 'CUDA execution provider is not installed: run `npm run cuda` (needs an NVIDIA GPU with CUDA 12)');
@@ -65,16 +98,52 @@ export class TokenEncoder {
     }
     checkGraphNames(folder, manifest, session);
     const projection = manifest.projection ? readProjection(folder, manifest) : null;
-    const dropIds = new Set<number>();
-    for (const token of manifest.dropTokens) {
-      const id = tokenizer.tokenId(token);
-      if (id !== null) dropIds.add(id);
-    }
-    const maskId = manifest.maskToken ? tokenizer.tokenId(manifest.maskToken) : null;
-    if (manifest.maskToken && manifest.queryAugmentLength > 0 && maskId === null) {
-      throw new SaegimError('model-invalid', `${join(folder, MODEL_FILES.manifest)}: field "maskToken": ${manifest.maskToken} is not in tokenizer.json`);
-    }
-    const encoder = new TokenEncoder(folder, manifest, fingerprintModel(folder), wanted, session, tokenizer, projection, dropIds, maskId);
+    const manifestPath = join(folder, MODEL_FILES.manifest);
+    const idsOf = (tokens: string[]): Set<number> => {
+      const ids = new Set<number>();
+      for (const token of tokens) {
+        const id = documentTokenizer.tokenId(token);
+        if (id !== null) ids.add(id);
+      }
+      return ids;
+    };
+    const requiredId = (field: string, token: string | null): number | null => {
+      if (token === null) return null;
+      const id = documentTokenizer.tokenId(token);
+      if (id === null) throw new SaegimError('model-invalid', `${manifestPath}: field "${field}": ${token} is not in tokenizer.json`);
+      return id;
+    };
+    const dropIds = idsOf(manifest.dropTokens);
+    const documentDropIds = idsOf(manifest.documentSkiplist);
+    for (const id of dropIds) documentDropIds.add(id);
+    const augmentLength = manifest.maskToken !== null && manifest.queryAugmentLength > 0 ? manifest.queryAugmentLength : 0;
+    const maskId = augmentLength > 0 ? requiredId('maskToken', manifest.maskToken) : null;
+    const sides: { query: SideRules; document: SideRules } = {
+      query: {
+        tokenizer: queryTokenizer,
+        prefix: manifest.queryPrefix,
+        markerId: requiredId('queryMarker', manifest.queryMarker),
+        markerToken: manifest.queryMarker,
+        dropIds,
+        maskId,
+        augmentLength: maskId === null ? 0 : augmentLength,
+        augmentAttended: manifest.queryAugmentAttended,
+        labelRoles: false,
+      },
+      document: {
+        tokenizer: documentTokenizer,
+        prefix: manifest.documentPrefix,
+        markerId: requiredId('documentMarker', manifest.documentMarker),
+        markerToken: manifest.documentMarker,
+        dropIds: documentDropIds,
+        maskId: null,
+        augmentLength: 0,
+        augmentAttended: true,
+        labelRoles: false,
+      },
+    };
+    for (const side of [sides.query, sides.document]) side.labelRoles = await producesNonText(side, manifest);
+    const encoder = new TokenEncoder(folder, manifest, fingerprintModel(folder), wanted, session, documentTokenizer.maxTokenId, projection, sides);
     await encoder.probe();
     return encoder;
   }
@@ -83,18 +152,37 @@ export class TokenEncoder {
     await this.session.release();
   }
 
+  /**
+   * Token ids as the model sees them: the tokenizer's output, the side's marker at `markerPosition`, and
+   * for queries the mask tokens of augmentation. Queries and passages are truncated before the marker
+   * goes in, so the marker never pushes the total past the side's limit.
+   */
   async tokenize(text: string, kind: 'query' | 'document'): Promise<TokenSpans> {
-    const prefix = kind === 'query' ? this.manifest.queryPrefix : this.manifest.documentPrefix;
-    const spans = await this.tokenizer.encode(text, { prefix, addSpecialTokens: this.manifest.addSpecialTokens });
-    if (kind === 'query' && this.maskId !== null && spans.ids.length < this.manifest.queryAugmentLength) {
-      // ColBERT-style query augmentation: extra [MASK] tokens the encoder fills with soft query terms.
-      while (spans.ids.length < this.manifest.queryAugmentLength) {
-        spans.ids.push(this.maskId);
+    return this.prepare(text, kind);
+  }
+
+  private async prepare(text: string, kind: 'query' | 'document'): Promise<PreparedText> {
+    const side = this.sides[kind];
+    const spans = await side.tokenizer.encode(text, { prefix: side.prefix, addSpecialTokens: this.manifest.addSpecialTokens, strip: this.manifest.stripText });
+    let marker = -1;
+    if (side.markerId !== null) {
+      marker = Math.min(this.manifest.markerPosition, spans.ids.length);
+      spans.ids.splice(marker, 0, side.markerId);
+      spans.tokens.splice(marker, 0, side.markerToken!);
+      spans.offsets.splice(marker, 0, [0, 0]);
+      spans.special.splice(marker, 0, 0);
+    }
+    const augmentFrom = spans.ids.length;
+    if (side.maskId !== null && spans.ids.length < side.augmentLength) {
+      // ColBERT-style query augmentation: extra mask tokens the encoder fills with soft query terms.
+      while (spans.ids.length < side.augmentLength) {
+        spans.ids.push(side.maskId);
         spans.tokens.push(this.manifest.maskToken!);
         spans.offsets.push([text.length, text.length]);
+        spans.special.push(0);
       }
     }
-    return spans;
+    return { ...spans, marker, augmentFrom, attended: side.augmentAttended ? spans.ids.length : augmentFrom };
   }
 
   async encodeQuery(text: string): Promise<EncodedText> {
@@ -115,7 +203,8 @@ export class TokenEncoder {
    * length, then results are put back in input order.
    */
   async encodeTexts(texts: string[], kind: 'query' | 'document', ctl?: OperationControl): Promise<EncodedText[]> {
-    const spans = await Promise.all(texts.map((t) => this.tokenize(t, kind)));
+    const side = this.sides[kind];
+    const spans = await Promise.all(texts.map((t) => this.prepare(t, kind)));
     const order = spans.map((_, i) => i).sort((a, b) => spans[a]!.ids.length - spans[b]!.ids.length);
     const results = new Array<EncodedText>(texts.length);
     let done = 0;
@@ -125,9 +214,12 @@ export class TokenEncoder {
       let end = start + 1;
       while (end < order.length && (end - start + 1) * Math.max(longest, spans[order[end]!]!.ids.length) <= TOKENS_PER_BATCH) end++;
       const batch = order.slice(start, end);
-      const outputs = await this.run(batch.map((i) => spans[i]!.ids));
+      const outputs = await this.run(
+        batch.map((i) => spans[i]!.ids),
+        batch.map((i) => spans[i]!.attended),
+      );
       batch.forEach((textIndex, row) => {
-        results[textIndex] = this.keepContentTokens(spans[textIndex]!, outputs, row);
+        results[textIndex] = this.keepContentTokens(spans[textIndex]!, side, outputs, row);
       });
       done += batch.length;
       ctl?.onProgress?.({ phase: 'encoding', done, total: texts.length });
@@ -136,15 +228,17 @@ export class TokenEncoder {
     return results;
   }
 
-  private async run(batch: number[][]): Promise<{ data: Float32Array; length: number; hidden: number }> {
+  /** `attended[b]`: row b's tokens from that index on get attention mask 0 while their outputs are still read. */
+  private async run(batch: number[][], attended?: number[]): Promise<{ data: Float32Array; length: number; hidden: number }> {
     const length = Math.max(1, ...batch.map((ids) => ids.length));
     const size = batch.length * length;
     const ids = new BigInt64Array(size).fill(BigInt(this.manifest.padTokenId));
     const mask = new BigInt64Array(size);
     batch.forEach((row, b) => {
+      const seen = attended?.[b] ?? row.length;
       for (let j = 0; j < row.length; j++) {
         ids[b * length + j] = BigInt(row[j]!);
-        mask[b * length + j] = 1n;
+        if (j < seen) mask[b * length + j] = 1n;
       }
     });
     const dims = [batch.length, length];
@@ -176,34 +270,40 @@ export class TokenEncoder {
     return { data, length, hidden };
   }
 
-  private keepContentTokens(spans: TokenSpans, out: { data: Float32Array; length: number; hidden: number }, row: number): EncodedText {
+  private keepContentTokens(text: PreparedText, side: SideRules, out: { data: Float32Array; length: number; hidden: number }, row: number): EncodedText {
     const keep: number[] = [];
-    for (let j = 0; j < spans.ids.length; j++) {
-      if (this.dropIds.has(spans.ids[j]!) || spans.offsets[j]![0] < 0) continue;
+    for (let j = 0; j < text.ids.length; j++) {
+      if (side.dropIds.has(text.ids[j]!) || text.offsets[j]![0] < 0) continue;
       keep.push(j);
     }
     const dim = this.dim;
-    const vectors = new Float32Array(keep.length * dim);
     const hidden = out.hidden;
-    keep.forEach((j, k) => {
+    const vectors = new Float32Array(keep.length * dim);
+    const tokens = new Array<string>(keep.length);
+    const offsets = new Array<[number, number]>(keep.length);
+    const ids = new Array<number>(keep.length);
+    const roles = side.labelRoles ? new Array<TokenRole>(keep.length) : undefined;
+    for (let k = 0; k < keep.length; k++) {
+      const j = keep[k]!;
       const base = (row * out.length + j) * hidden;
       const src = out.data.subarray(base, base + hidden);
       const dst = vectors.subarray(k * dim, (k + 1) * dim);
       if (this.projection) project(src, this.projection, dst);
       else dst.set(src);
       if (this.manifest.normalize) normalizeInPlace(dst);
-    });
-    return {
-      tokens: keep.map((j) => spans.tokens[j]!),
-      offsets: keep.map((j) => spans.offsets[j]!),
-      ids: keep.map((j) => spans.ids[j]!),
-      vectors: { length: keep.length, dim, data: vectors },
-    };
+      tokens[k] = text.tokens[j]!;
+      offsets[k] = text.offsets[j]!;
+      ids[k] = text.ids[j]!;
+      if (roles) roles[k] = j === text.marker ? 'marker' : j >= text.augmentFrom ? 'augment' : text.special[j] === 1 ? 'special' : 'text';
+    }
+    const encoded: EncodedText = { tokens, offsets, ids, vectors: { length: keep.length, dim, data: vectors } };
+    if (roles) encoded.roles = roles;
+    return encoded;
   }
 
   /** One forward pass at load time turns a wrong width or a tokenizer/model mismatch into a clear error now. */
   private async probe(): Promise<void> {
-    const out = await this.run([[this.tokenizer.maxTokenId, 0]]);
+    const out = await this.run([[this.maxTokenId, 0]]);
     if (out.hidden !== this.manifest.hiddenSize) {
       throw new SaegimError(
         'model-invalid',
@@ -211,6 +311,13 @@ export class TokenEncoder {
       );
     }
   }
+}
+
+/** True when a side inserts a marker, augments, or keeps a special token's vector: only then are roles worth labelling. */
+async function producesNonText(side: SideRules, manifest: EncoderManifest): Promise<boolean> {
+  if (side.markerId !== null || side.augmentLength > 0) return true;
+  const sample = await side.tokenizer.encode('가', { prefix: side.prefix, addSpecialTokens: manifest.addSpecialTokens });
+  return sample.ids.some((id, j) => sample.special[j] === 1 && !side.dropIds.has(id));
 }
 
 function checkGraphNames(folder: string, manifest: EncoderManifest, session: ort.InferenceSession): void {

@@ -37,11 +37,14 @@ export class TextTokenizer {
 
   /**
    * Encodes `prefix + text`; offsets are returned relative to `text`, and tokens that lie wholly inside
-   * the prefix get offsets [-1, -1] so callers can tell instruction tokens from content tokens.
+   * the prefix get offsets [-1, -1] so callers can tell instruction tokens from content tokens. With
+   * `strip`, surrounding whitespace is left out of what the tokenizer sees while offsets still index `text`.
    */
-  async encode(text: string, opts: { prefix?: string; addSpecialTokens?: boolean } = {}): Promise<TokenSpans> {
+  async encode(text: string, opts: { prefix?: string; addSpecialTokens?: boolean; strip?: boolean } = {}): Promise<TokenizedText> {
     const prefix = opts.prefix ?? '';
-    const full = prefix + text;
+    const lead = opts.strip ? text.length - text.trimStart().length : 0;
+    const body = opts.strip ? text.trim() : text;
+    const full = prefix + body;
     const encoding = await this.tokenizer.encode(full, null, { addSpecialTokens: opts.addSpecialTokens ?? true });
     const ids = encoding.getIds();
     const raw = encoding.getTokens();
@@ -56,14 +59,20 @@ export class TextTokenizer {
         tokens.push(raw[i]!);
         continue;
       }
-      const s = Math.max(start, prefix.length) - prefix.length;
-      const e = end - prefix.length;
+      const s = Math.max(start, prefix.length) - prefix.length + lead;
+      const e = end - prefix.length + lead;
       offsets.push([s, e]);
       // Byte-level BPE token strings are unreadable (`ìĦľ`); the text they cover is what people want to see.
       tokens.push(e > s ? text.slice(s, e) : raw[i]!);
     }
-    return { tokens, offsets, ids };
+    return { tokens, offsets, ids, special };
   }
+}
+
+/** A tokenizer's output before the encoder adds markers or augmentation. */
+export interface TokenizedText extends TokenSpans {
+  /** 1 where the post-processor added the token ([CLS], [SEP], BOS…), aligned with `ids`. */
+  special: number[];
 }
 
 /**
