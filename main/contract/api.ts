@@ -170,7 +170,19 @@ export interface SignificanceResult {
   baseline: SearchMethod;
   metric: string;
   meanDifference: number;
+  /** Two-sided p of the paired randomization test, for this comparison alone. */
   pValue: number;
+  /** p after Holm–Bonferroni correction over every comparison of the report (methods × metrics). */
+  adjustedPValue: number;
+}
+
+/** How the report's p-values were computed, named so a reader can cite them. */
+export interface SignificanceMethod {
+  test: string;
+  trials: number;
+  correction: string;
+  /** Comparisons in the corrected family. */
+  comparisons: number;
 }
 
 export interface EvaluationReport {
@@ -182,6 +194,7 @@ export interface EvaluationReport {
   unavailable: Partial<Record<SearchMethod, string>>;
   perQuery: PerQueryMetrics[];
   significance: SignificanceResult[];
+  significanceMethod: SignificanceMethod;
   /** TREC run text per method (`qid Q0 docid rank score tag`). */
   runs: Partial<Record<SearchMethod, string>>;
   seconds: number;

@@ -6,7 +6,7 @@ import { runSearchPlan } from '../retrievers/plan.js';
 import { retrieverFor } from '../retrievers/retriever.js';
 import type { MetricValues, Query, QrelMap, Run, SearchMethod } from '../contract/types.js';
 import { evaluateRun } from './metrics.js';
-import { pairedRandomizationTest } from './significance.js';
+import { holmAdjust, pairedRandomizationTest } from './significance.js';
 import { formatTrecRun } from './trec.js';
 
 export interface EvaluationInput {
@@ -64,17 +64,23 @@ export async function evaluateCollection(input: EvaluationInput): Promise<Evalua
     values: Object.fromEntries(methods.map((m) => [m, perQueryByMethod[m]![q.id] ?? {}])),
   }));
 
-  const metric = `ndcg@${input.k}`;
-  const significance: SignificanceResult[] = [];
+  // Every metric of the report, each method against the baseline, corrected as one family.
+  const TRIALS = 10_000;
+  const metrics = [`hit@${input.k}`, `ndcg@${input.k}`, `mrr@${input.k}`, `recall@${input.k}`];
+  const raw: Array<Omit<SignificanceResult, 'adjustedPValue'>> = [];
   if (methods.includes(input.baseline)) {
-    const base = judged.map((q) => perQueryByMethod[input.baseline]![q.id]?.[metric] ?? 0);
-    for (const method of methods) {
-      if (method === input.baseline) continue;
-      const other = judged.map((q) => perQueryByMethod[method]![q.id]?.[metric] ?? 0);
-      const test = pairedRandomizationTest(other, base, { seed: 13 });
-      significance.push({ method, baseline: input.baseline, metric, meanDifference: test.meanDifference, pValue: test.pValue });
+    for (const metric of metrics) {
+      const base = judged.map((q) => perQueryByMethod[input.baseline]![q.id]?.[metric] ?? 0);
+      for (const method of methods) {
+        if (method === input.baseline) continue;
+        const other = judged.map((q) => perQueryByMethod[method]![q.id]?.[metric] ?? 0);
+        const test = pairedRandomizationTest(other, base, { seed: 13, trials: TRIALS });
+        raw.push({ method, baseline: input.baseline, metric, meanDifference: test.meanDifference, pValue: test.pValue });
+      }
     }
   }
+  const adjusted = holmAdjust(raw.map((r) => r.pValue));
+  const significance: SignificanceResult[] = raw.map((r, i) => ({ ...r, adjustedPValue: adjusted[i]! }));
 
   return {
     collection: input.collection,
@@ -85,6 +91,12 @@ export async function evaluateCollection(input: EvaluationInput): Promise<Evalua
     unavailable,
     perQuery,
     significance,
+    significanceMethod: {
+      test: `two-sided paired randomization test (${TRIALS.toLocaleString('en')} sign flips, seed 13)`,
+      trials: TRIALS,
+      correction: 'Holm–Bonferroni over every method × metric comparison',
+      comparisons: significance.length,
+    },
     runs: Object.fromEntries(methods.map((m) => [m, formatTrecRun(runs[m]!, `saegim-${m}`)])),
     seconds: (performance.now() - started) / 1000,
   };

@@ -62,6 +62,23 @@ export function pairedRandomizationTest(a: readonly number[], b: readonly number
   return { meanDifference, pValue: (atLeast + 1) / (trials + 1) };
 }
 
+/**
+ * Holm–Bonferroni step-down adjustment (Holm, 1979): controls the family-wise error rate over all the
+ * comparisons of a report without Bonferroni's loss of power. The i-th smallest p (0-based) is multiplied
+ * by (m − i), made monotone, and capped at 1. Returns the adjusted p-values in the input's order.
+ */
+export function holmAdjust(pValues: readonly number[]): number[] {
+  const m = pValues.length;
+  const order = pValues.map((p, i) => [p, i] as const).sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  const adjusted = new Array<number>(m);
+  let running = 0;
+  order.forEach(([p, i], rank) => {
+    running = Math.max(running, Math.min(1, (m - rank) * p));
+    adjusted[i] = running;
+  });
+  return adjusted;
+}
+
 /** Mulberry32: a tiny seeded 32-bit PRNG (uniform in [0, 1)), good enough for resampling and synthetic data. */
 export function mulberry32(seed: number): () => number {
   let s = seed >>> 0;

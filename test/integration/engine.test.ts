@@ -162,7 +162,11 @@ describe('tokenizer → onnxruntime → store → MaxSim', () => {
         }
         expect(v['hit@10']).toBe(1);
       }
-      expect(report.significance.map((s) => s.method).sort()).toEqual(['hybrid', 'mvr', 'svr']);
+      expect(report.significance.filter((s) => s.metric === 'ndcg@10').map((s) => s.method).sort()).toEqual(['hybrid', 'mvr', 'svr']);
+      // Every metric is tested against the baseline, and the family is corrected as a whole.
+      expect(new Set(report.significance.map((s) => s.metric))).toEqual(new Set(['hit@10', 'ndcg@10', 'mrr@10', 'recall@10']));
+      expect(report.significanceMethod).toMatchObject({ comparisons: 12, correction: expect.stringContaining('Holm') });
+      for (const s of report.significance) expect(s.adjustedPValue).toBeGreaterThanOrEqual(s.pValue);
       expect(report.runs.bm25!.split('\n')[0]).toMatch(/^q\d Q0 d\d 1 \S+ saegim-bm25$/);
     } finally {
       await service.close();

@@ -19,9 +19,10 @@ const report: EvaluationReport = {
     { queryId: 'q3', query: '김치', values: { bm25: { 'ndcg@10': 0, 'hit@10': 0, 'mrr@10': 0, 'recall@10': 0 }, mvr: { 'ndcg@10': 0.5, 'hit@10': 1, 'mrr@10': 0.5, 'recall@10': 1 } } },
   ],
   significance: [
-    { method: 'mvr', baseline: 'bm25', metric: 'ndcg@10', meanDifference: 0.3, pValue: 0.0004 },
-    { method: 'mvr', baseline: 'bm25', metric: 'hit@10', meanDifference: 0.33, pValue: 0.5 },
+    { method: 'mvr', baseline: 'bm25', metric: 'ndcg@10', meanDifference: 0.3, pValue: 0.0004, adjustedPValue: 0.0008 },
+    { method: 'mvr', baseline: 'bm25', metric: 'hit@10', meanDifference: 0.33, pValue: 0.5, adjustedPValue: 0.5 },
   ],
+  significanceMethod: { test: 'two-sided paired randomization test', trials: 10000, correction: 'Holm–Bonferroni', comparisons: 2 },
   runs: { bm25: 'q1 Q0 d1 1 3.2 bm25\n' },
   seconds: 1.2,
 };

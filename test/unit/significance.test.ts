@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { mulberry32, pairedRandomizationTest } from '../../main/eval/significance.js';
+import { holmAdjust, mulberry32, pairedRandomizationTest } from '../../main/eval/significance.js';
 
 describe('paired randomization test', () => {
   it('gives p = 1 for identical systems', () => {
@@ -44,5 +44,19 @@ describe('paired randomization test', () => {
   it('rejects unpaired input', () => {
     expect(() => pairedRandomizationTest([1, 2], [1])).toThrow(/one score per query/);
     expect(() => pairedRandomizationTest([Number.NaN], [1])).toThrow(/finite/);
+  });
+});
+
+describe('Holm–Bonferroni adjustment', () => {
+  it('multiplies the i-th smallest p by (m − i), keeps the order monotone and caps at 1', () => {
+    // Worked example: m = 4, sorted p 0.01, 0.02, 0.03, 0.5 → 0.04, 0.06, 0.06 (monotone), 0.5.
+    const close = (got: number[], want: number[]) => {
+      expect(got).toHaveLength(want.length);
+      got.forEach((g, i) => expect(g).toBeCloseTo(want[i]!, 12));
+    };
+    close(holmAdjust([0.03, 0.5, 0.01, 0.02]), [0.06, 0.5, 0.04, 0.06]);
+    close(holmAdjust([0.4, 0.6]), [0.8, 0.8]);
+    expect(holmAdjust([0.9, 0.9, 0.9])).toEqual([1, 1, 1]);
+    expect(holmAdjust([])).toEqual([]);
   });
 });
