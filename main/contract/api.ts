@@ -11,6 +11,8 @@ import type {
   ExplainRequestSchema,
   ImportRequestSchema,
   IndexRequestSchema,
+  ListEvaluationsSchema,
+  ListQueriesSchema,
   SearchRequestSchema,
   SettingsPatchSchema,
 } from './schemas.js';
@@ -44,6 +46,8 @@ export type ExplainRequest = z.input<typeof ExplainRequestSchema>;
 export type AblationRequest = z.input<typeof AblationRequestSchema>;
 export type EvaluateRequest = z.input<typeof EvaluateRequestSchema>;
 export type SettingsPatch = z.input<typeof SettingsPatchSchema>;
+export type ListEvaluationsRequest = z.input<typeof ListEvaluationsSchema>;
+export type ListQueriesRequest = z.input<typeof ListQueriesSchema>;
 
 export type { SaegimApi, MethodName, LongMethod } from './methods.js';
 
@@ -65,6 +69,8 @@ export interface CollectionSummary {
   queries: number;
   qrels: number;
   splits: string[];
+  /** Queries and qrels per split: a collection's test split may judge fewer queries than it holds. */
+  splitCounts: Record<string, SplitCounts>;
   /** Passages with token vectors for the model below. */
   indexed: number;
   model: ModelSummary | null;
@@ -185,7 +191,35 @@ export interface SignificanceMethod {
   comparisons: number;
 }
 
+/** A saved evaluation as listed: enough to pick one to reopen. */
+export interface EvaluationSummary {
+  id: number;
+  collection: string;
+  createdAt: string;
+  split: string;
+  k: number;
+  queries: number;
+  methods: SearchMethod[];
+  seconds: number;
+}
+
+/** One query of a collection, with its relevant passages per split (for the query browser and qrels marks). */
+export interface QueryEntry {
+  id: string;
+  text: string;
+  /** `relevant[split]` = ids of passages judged relevant (> 0) in that split. */
+  relevant: Record<string, string[]>;
+}
+
+export interface SplitCounts {
+  /** Queries with at least one judgement in the split. */
+  queries: number;
+  qrels: number;
+}
+
 export interface EvaluationReport {
+  /** Set when the report was saved (every finished evaluation is). */
+  id?: number;
   collection: string;
   split: string;
   k: number;

@@ -83,3 +83,14 @@ export function parseRequest<T extends z.ZodType>(schema: T, input: unknown, wha
   const field = issue.path.length > 0 ? ` field "${issue.path.join('.')}"` : '';
   throw new SaegimError('bad-input', `${what}:${field} ${issue.message}`);
 }
+
+export const EvaluationIdSchema = z.number().int().min(1);
+
+export const ListEvaluationsSchema = z.object({ collection: collection.optional() });
+
+export const ListQueriesSchema = z.object({
+  collection,
+  /** Only queries judged in this split. */
+  split: z.string().min(1).max(200).optional(),
+  limit: z.number().int().min(1).max(100_000).optional(),
+});
