@@ -1,7 +1,7 @@
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useEffect, useMemo, useState } from 'react';
 import type { CollectionSummary, EngineInfo } from '../../main/contract/api.js';
-import { asApiError, type ApiError, type SaegimClient } from './api/client.js';
-import { ErrorNotice } from './components/ErrorNotice.js';
+import { asApiError, watchUnauthorized, type ApiError, type SaegimClient } from './api/client.js';
+import { ErrorNotice, UnauthorizedNotice } from './components/ErrorNotice.js';
 import { ProgressBar } from './components/ProgressBar.js';
 import { AlignmentView, type AlignmentTarget } from './views/AlignmentView.js';
 import { DatasetsView } from './views/DatasetsView.js';
@@ -22,7 +22,8 @@ const TABS: Array<{ id: Tab; ko: string; en: string }> = [
 /** The first run imports and indexes the demo corpus in the background; poll while it works. */
 const BOOTSTRAP_POLL_MS = 1500;
 
-export function App({ client }: { client: SaegimClient }) {
+export function App({ client: given }: { client: SaegimClient }) {
+  const [unauthorized, setUnauthorized] = useState(false);
   const [tab, setTab] = useState<Tab>('search');
   const [info, setInfo] = useState<EngineInfo | null>(null);
   const [collections, setCollections] = useState<CollectionSummary[] | null>(null);
@@ -30,6 +31,18 @@ export function App({ client }: { client: SaegimClient }) {
   const [target, setTarget] = useState<AlignmentTarget | null>(null);
   const [queryRequest, setQueryRequest] = useState<QueryRequest | null>(null);
   const [loadError, setLoadError] = useState<ApiError | null>(null);
+  // Without the token nothing can be refreshed: what was shown is dropped rather than left looking current.
+  const client = useMemo(
+    () =>
+      watchUnauthorized(given, () => {
+        setUnauthorized(true);
+        setInfo(null);
+        setCollections(null);
+        setActive(null);
+        setTarget(null);
+      }),
+    [given],
+  );
 
   const refresh = useCallback(async () => {
     try {
@@ -112,7 +125,12 @@ export function App({ client }: { client: SaegimClient }) {
       </header>
 
       <main className="content">
-        {loadError && (
+        {unauthorized && (
+          <div className="banner">
+            <UnauthorizedNotice />
+          </div>
+        )}
+        {loadError && !unauthorized && (
           <div className="banner">
             <ErrorNotice error={loadError} />
           </div>
@@ -134,25 +152,29 @@ export function App({ client }: { client: SaegimClient }) {
           </div>
         )}
 
-        <section id="view-datasets" role="tabpanel" hidden={tab !== 'datasets'}>
-          <DatasetsView client={client} collections={collections} active={active} onSelect={setActive} onChanged={refresh} />
-        </section>
-        <section id="view-search" role="tabpanel" hidden={tab !== 'search'}>
-          <SearchView client={client} collection={collection} request={queryRequest} visible={tab === 'search'} onOpen={openAlignment} />
-        </section>
-        <section id="view-alignment" role="tabpanel" hidden={tab !== 'alignment'}>
-          <AlignmentView client={client} target={target} visible={tab === 'alignment'} onBack={() => setTab('search')} />
-        </section>
-        <section id="view-evaluate" role="tabpanel" hidden={tab !== 'evaluate'}>
-          <EvaluateView client={client} collection={collection} onOpenQuery={openQuery} />
-        </section>
-        <section id="view-settings" role="tabpanel" hidden={tab !== 'settings'}>
-          <SettingsView client={client} info={info} onChanged={refresh} />
-        </section>
+        {!unauthorized && (
+          <>
+            <section id="view-datasets" role="tabpanel" hidden={tab !== 'datasets'}>
+              <DatasetsView client={client} collections={collections} active={active} onSelect={setActive} onChanged={refresh} />
+            </section>
+            <section id="view-search" role="tabpanel" hidden={tab !== 'search'}>
+              <SearchView client={client} collection={collection} request={queryRequest} visible={tab === 'search'} onOpen={openAlignment} />
+            </section>
+            <section id="view-alignment" role="tabpanel" hidden={tab !== 'alignment'}>
+              <AlignmentView client={client} target={target} visible={tab === 'alignment'} onBack={() => setTab('search')} />
+            </section>
+            <section id="view-evaluate" role="tabpanel" hidden={tab !== 'evaluate'}>
+              <EvaluateView client={client} collection={collection} onOpenQuery={openQuery} />
+            </section>
+            <section id="view-settings" role="tabpanel" hidden={tab !== 'settings'}>
+              <SettingsView client={client} info={info} onChanged={refresh} />
+            </section>
+          </>
+        )}
       </main>
 
       <footer className="statusbar">
-        <span>{info ? `모델: ${info.model ? `${info.model.name} (${info.model.dim}차원)` : '없음'}` : '엔진에 연결하는 중…'}</span>
+        <span>{info ? `모델: ${info.model ? `${info.model.name} (${info.model.dim}차원)` : '없음'}` : unauthorized ? '접근 토큰 없음' : '엔진에 연결하는 중…'}</span>
         {info && <span>실행: {info.activeExecutionProvider.toUpperCase()}</span>}
         <span className="spacer" />
         <span>{client.transport === 'electron' ? '데스크톱' : '브라우저 모드 · 127.0.0.1'}</span>

@@ -1,13 +1,11 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import type { OperationControl } from '../../main/contract/api.js';
-import { METHOD_NAMES, type SaegimApi } from '../../main/contract/methods.js';
-import { startServer } from '../../main/server.js';
-import { SaegimService } from '../../main/service.js';
+import { SaegimError } from '../../main/contract/errors.js';
+import { arity, METHOD_NAMES, type MethodName, type SaegimApi } from '../../main/contract/methods.js';
+import { callPath, type WireError } from '../../main/contract/wire.js';
 
 export const ROOT = new URL('../..', import.meta.url).pathname;
 export const ARTIFACTS = join(ROOT, 'test-artifacts');
@@ -19,16 +17,23 @@ export interface AppServer {
   /** What a person opens: the origin with the API token, which the page trades for a cookie. */
   pageUrl: string;
   token: string;
+  /** The same engine, asked directly over HTTP with the token. */
   api: SaegimApi;
-  service: SaegimService;
+  /** Starts the first run in the background, as `saegim serve` does (with `firstRunWhenAsked`). */
+  startFirstRun(): void;
   close(): Promise<void>;
 }
 
 export interface AppServerOptions {
-  /** Milliseconds each progress event of a long operation is held back, so tests can watch and cancel it. */
+  /** Milliseconds each progress event of a long operation (the first run's too) is held back, so tests can watch and cancel it. */
   progressDelayMs?: number;
   /** Skip the first-run import and indexing of the bundled demo corpus. */
   noDemo?: boolean;
+  /**
+   * Serve at once and leave the first run (the demo's import and indexing) until startFirstRun(), so a page
+   * can be open before it starts: while the engine works, its process answers slowly.
+   */
+  firstRunWhenAsked?: boolean;
 }
 
 function newest(path: string): number {
@@ -55,32 +60,34 @@ export async function builtRenderer(): Promise<string> {
   return RENDERER_OUT;
 }
 
+/** A control whose progress events each hold the operation back by `delayMs` (see slowedApi). */
+export function slowedControl(ctl: OperationControl | undefined, delayMs: number): OperationControl | undefined {
+  if (delayMs <= 0 || !ctl?.onProgress) return ctl;
+  const onProgress = ctl.onProgress;
+  return {
+    signal: ctl.signal,
+    onProgress(p) {
+      onProgress(p);
+      const until = Date.now() + delayMs;
+      // The engine reports progress synchronously between batches; a busy wait holds the batch back.
+      while (Date.now() < until && !ctl.signal?.aborted) {
+        /* waiting */
+      }
+    },
+  };
+}
+
 /**
  * Slows long operations down at each progress event, so progress bars and cancel buttons can be driven;
  * everything else is the real engine's behaviour.
  */
 export function slowedApi(api: SaegimApi, delayMs: number): SaegimApi {
   if (delayMs <= 0) return api;
-  const slow = (ctl?: OperationControl): OperationControl | undefined => {
-    if (!ctl?.onProgress) return ctl;
-    const onProgress = ctl.onProgress;
-    return {
-      signal: ctl.signal,
-      onProgress(p) {
-        onProgress(p);
-        const until = Date.now() + delayMs;
-        // The engine reports progress synchronously between batches; a busy wait holds the batch back.
-        while (Date.now() < until && !ctl.signal?.aborted) {
-          /* waiting */
-        }
-      },
-    };
-  };
   return {
     ...bindAll(api),
-    importDataset: (req, ctl) => api.importDataset(req, slow(ctl)),
-    indexCollection: (req, ctl) => api.indexCollection(req, slow(ctl)),
-    evaluate: (req, ctl) => api.evaluate(req, slow(ctl)),
+    importDataset: (req, ctl) => api.importDataset(req, slowedControl(ctl, delayMs)),
+    indexCollection: (req, ctl) => api.indexCollection(req, slowedControl(ctl, delayMs)),
+    evaluate: (req, ctl) => api.evaluate(req, slowedControl(ctl, delayMs)),
   };
 }
 
@@ -89,25 +96,72 @@ function bindAll(api: SaegimApi): SaegimApi {
 }
 
 /**
+ * The API over HTTP with the token, as a test asks the engine behind a page. Long operations run as plain
+ * calls here: their progress and cancellation are the page's to drive. Errors come back as SaegimError with
+ * the server's code and details.
+ */
+export function httpApi(origin: string, token: string): SaegimApi {
+  const call = async (method: MethodName, args: unknown[]): Promise<unknown> => {
+    const res = await fetch(origin + callPath(method), {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${token}` },
+      body: JSON.stringify(args.slice(0, arity(method))),
+    });
+    const body = (await res.json()) as { result?: unknown; error?: WireError };
+    if (body.error) throw new SaegimError(body.error.code, body.error.message, body.error.details);
+    return body.result;
+  };
+  return Object.fromEntries(METHOD_NAMES.map((m) => [m, (...args: unknown[]) => call(m, args)])) as unknown as SaegimApi;
+}
+
+/** What app-server.ts prints once it listens, before a JSON object with url, pageUrl and token. */
+export const APP_SERVER_READY = 'saegim-app-server ';
+/** The line that tells app-server.ts to start the first run. */
+export const APP_SERVER_FIRST_RUN = 'first-run';
+
+/**
  * The app as a browser sees it: the built renderer and the real engine (bundled model, demo corpus, a
- * fresh database) behind main/server.ts.
+ * fresh database) behind main/server.ts, in a process of its own as `saegim serve` is. In the test's
+ * process, onnxruntime's encoding would hold the event loop that drives Chromium for a whole job.
  */
 export async function startAppServer(opts: AppServerOptions = {}): Promise<AppServer> {
-  const home = mkdtempSync(join(tmpdir(), 'saegim-app-'));
-  const service = SaegimService.open({ dbPath: join(home, 'saegim.db'), bundledDataDir: opts.noDemo ? null : undefined });
-  await service.bootstrap();
-  const api = slowedApi(service, opts.progressDelayMs ?? 0);
-  const server = await startServer(api, { port: 0, staticDir: await builtRenderer() });
+  const staticDir = await builtRenderer();
+  const child = spawn(process.execPath, [join(ROOT, 'node_modules', 'vite-node', 'vite-node.mjs'), join(ROOT, 'test', 'browser', 'app-server.ts')], {
+    cwd: ROOT,
+    env: { ...process.env, SAEGIM_APP_SERVER: JSON.stringify({ ...opts, staticDir }) },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  let output = '';
+  const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
+  const ready = await new Promise<{ url: string; pageUrl: string; token: string }>((done, fail) => {
+    const timer = setTimeout(() => fail(new Error(`the app server did not start:\n${output}`)), 150_000);
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      const line = output.split('\n').find((l) => l.startsWith(APP_SERVER_READY));
+      if (line) {
+        clearTimeout(timer);
+        done(JSON.parse(line.slice(APP_SERVER_READY.length)) as { url: string; pageUrl: string; token: string });
+      }
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    void exited.then((code) => {
+      clearTimeout(timer);
+      fail(new Error(`the app server exited with ${code}:\n${output}`));
+    });
+  });
   return {
-    url: server.url,
-    pageUrl: server.pageUrl,
-    token: server.token,
-    api,
-    service,
+    ...ready,
+    api: httpApi(ready.url, ready.token),
+    startFirstRun() {
+      child.stdin.write(`${APP_SERVER_FIRST_RUN}\n`);
+    },
     async close() {
-      await server.close();
-      await service.close();
-      rmSync(home, { recursive: true, force: true });
+      // Closing its stdin asks it to stop; it closes the server and the engine and removes its database.
+      child.stdin.end();
+      const killer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+      await exited;
+      clearTimeout(killer);
     },
   };
 }

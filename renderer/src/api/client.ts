@@ -68,3 +68,27 @@ export function createClient(t: Transport): SaegimClient {
     pathForFile: (file) => t.pathForFile?.(file) ?? null,
   };
 }
+
+/**
+ * The same client, also telling `onUnauthorized` whenever the server refuses a call for want of its token
+ * (browser mode opened without `?token=`, or a server restarted with a new one): the app then stops
+ * showing data it can no longer refresh. Callers still get the rejection.
+ */
+export function watchUnauthorized(client: SaegimClient, onUnauthorized: (err: ApiError) => void): SaegimClient {
+  const watch = <T>(pending: Promise<T>): Promise<T> =>
+    pending.catch((err: unknown) => {
+      if (err instanceof ApiError && err.code === 'unauthorized') onUnauthorized(err);
+      throw err;
+    });
+  const methods: Record<string, unknown> = {};
+  for (const name of METHOD_NAMES) {
+    const fn = client[name] as (...args: unknown[]) => unknown;
+    methods[name] = isLongMethod(name)
+      ? (...args: unknown[]) => {
+          const job = fn(...args) as Job<unknown>;
+          return { result: watch(job.result), cancel: () => job.cancel() };
+        }
+      : (...args: unknown[]) => watch(fn(...args) as Promise<unknown>);
+  }
+  return { ...client, ...(methods as ApiClientMethods) };
+}

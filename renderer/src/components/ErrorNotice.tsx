@@ -37,6 +37,7 @@ export function IssueTable({ issues, caption }: { issues: ImportIssue[]; caption
 
 const TITLES: Partial<Record<ApiError['code'], string>> = {
   'bad-input': '입력을 확인하세요',
+  unauthorized: '접근 토큰이 필요합니다',
   'import-failed': '가져오기에 실패했습니다',
   'not-found': '찾을 수 없습니다',
   duplicate: '이미 있습니다',
@@ -47,8 +48,24 @@ const TITLES: Partial<Record<ApiError['code'], string>> = {
   internal: '오류가 발생했습니다',
 };
 
+/** Browser mode opened without the token `saegim serve` printed: what to do, in Korean and English. */
+export function UnauthorizedNotice() {
+  return (
+    <div className="notice error" role="alert" data-code="unauthorized" data-testid="unauthorized">
+      <strong>이 주소에는 {TITLES.unauthorized}</strong>
+      <p>
+        <span className="mono">saegim serve</span>가 출력한 URL(<span className="mono">…/?token=…</span>)로 여세요.
+      </p>
+      <p className="small" lang="en">
+        This address needs an access token: open the URL that <span className="mono">saegim serve</span> printed (<span className="mono">…/?token=…</span>).
+      </p>
+    </div>
+  );
+}
+
 /** An API error with its import issues (file, line, field, reason) laid out as a table. */
 export function ErrorNotice({ error }: { error: ApiError }) {
+  if (error.code === 'unauthorized') return <UnauthorizedNotice />;
   const issues = importIssues(error.details);
   const tone = error.code === 'cancelled' ? 'warn' : 'error';
   return (
