@@ -1,9 +1,10 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import type { EvaluationReport, Progress, SearchResponse } from './contract/api.js';
 import { runBenchmark } from './bench/index.js';
 import { SaegimError } from './contract/errors.js';
+import { fromSqliteError } from './store/sqlite-errors.js';
 import { defaultDbPath, packageVersion, rendererDir } from './paths.js';
 import type { SaegimApi } from './contract/methods.js';
 import { validatingApi } from './rpc/dispatch.js';
@@ -14,7 +15,14 @@ import { SEARCH_METHODS, type ExecutionProvider, type SearchMethod } from './con
 function progressPrinter(label: string): (p: Progress) => void {
   let last = 0;
   const started = Date.now();
+  let waitingSaid = '';
   return (p) => {
+    if (p.phase === 'waiting') {
+      // A wait for another process is said once, on its own line, not redrawn as a bar.
+      if (p.message && p.message !== waitingSaid) process.stderr.write(`${process.stderr.isTTY ? '\r\x1b[2K' : ''}${p.message}\n`);
+      waitingSaid = p.message ?? '';
+      return;
+    }
     const now = Date.now();
     const final = p.done >= p.total;
     if (!process.stderr.isTTY && !final && now - last < 2000) return;
@@ -32,6 +40,12 @@ function parseMethods(value: string): SearchMethod[] {
   const methods = value.split(',').map((m) => m.trim()).filter(Boolean);
   for (const m of methods) if (!SEARCH_METHODS.includes(m as SearchMethod)) throw new InvalidArgumentError(`unknown method "${m}" (use ${SEARCH_METHODS.join(', ')})`);
   return methods as SearchMethod[];
+}
+
+function parsePort(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n > 65535) throw new InvalidArgumentError(`expected a port number from 0 to 65535, got "${value}"`);
+  return n;
 }
 
 function parsePositiveInt(value: string): number {
@@ -98,7 +112,9 @@ export function buildProgram(): Command {
   const program = new Command('saegim')
     .description('Korean multi-vector (MaxSim) retrieval: import, index, search, explain, evaluate')
     .version(packageVersion())
-    .showHelpAfterError();
+    .showHelpAfterError('(saegim --help lists the commands)')
+    // Commander throws instead of exiting, so main() decides the exit code and nothing is left half-done.
+    .exitOverride();
   const db = () => new Option('--db <file>', 'database file').default(defaultDbPath());
   const provider = () => new Option('--provider <provider>', 'execution provider (cuda needs `npm run cuda`)').choices(['cpu', 'cuda']);
 
@@ -253,19 +269,29 @@ export function buildProgram(): Command {
   program
     .command('serve')
     .description('browser mode: serve the app and its API on 127.0.0.1')
-    .option('--port <port>', 'port (0 picks a free one)', (v) => Number(v), 5217)
+    .option('--port <port>', 'port (0 picks a free one)', parsePort, 5217)
+    .option('--token <token>', 'a fixed API token for scripts (default: $SAEGIM_TOKEN, else a fresh random one)')
     .option('--open', 'open the app in the default browser')
     .option('--model <dir>', 'model folder')
     .option('--no-demo', 'do not import the bundled demo corpus on first run')
     .addOption(db())
     .action(async (o) => {
       const { serveBrowserMode } = await import('./browser-mode.js');
-      await serveBrowserMode({ dbPath: resolve(o.db), port: o.port, open: Boolean(o.open), modelDir: o.model ? resolve(o.model) : null, demo: o.demo !== false, staticDir: rendererDir() });
+      const token: string | undefined = o.token ?? (process.env.SAEGIM_TOKEN || undefined);
+      await serveBrowserMode({
+        dbPath: resolve(o.db),
+        port: o.port,
+        open: Boolean(o.open),
+        modelDir: o.model ? resolve(o.model) : null,
+        demo: o.demo !== false,
+        staticDir: rendererDir(),
+        token,
+      });
     });
 
   program
     .command('bench <what>')
-    .description('benchmarks: maxsim | bm25 | encode')
+    .description('benchmarks: maxsim | bm25 | encode | burst')
     .option('--docs <n>', 'documents', parsePositiveInt)
     .option('--doc-tokens <n>', 'tokens per document', parsePositiveInt)
     .option('--query-tokens <n>', 'tokens per query', parsePositiveInt)
@@ -273,7 +299,11 @@ export function buildProgram(): Command {
     .option('--queries <n>', 'queries', parsePositiveInt)
     .addOption(new Option('--precision <p>', 'vector precision').choices(['fp16', 'fp32']))
     .option('--threads <n>', 'threads', parsePositiveInt)
-    .option('--model <dir>', 'model folder (encode)')
+    .option('--model <dir>', 'model folder (encode, burst)')
+    .option('--passages <n>', 'passages in the generated collection (burst)', parsePositiveInt)
+    .option('--searches <n>', 'concurrent searches (burst)', parsePositiveInt)
+    .option('--in-process', 'burst: run the engine on the HTTP thread, for comparison')
+    .option('--db <file>', 'burst: index into this database (kept) instead of a temporary one')
     .option('--json', 'print JSON')
     .action(async (what: string, o) => {
       const result = await runBenchmark(what, o);
@@ -297,15 +327,56 @@ function writeRunDir(dir: string, report: EvaluationReport): void {
   process.stderr.write(`runs written to ${dir}\n`);
 }
 
+/** System errors a user can act on, in words. */
+const SYSTEM_ERRORS: Record<string, string> = {
+  ENOENT: 'no such file or folder',
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  EISDIR: 'is a folder, not a file',
+  ENOTDIR: 'a part of the path is not a folder',
+  EROFS: 'the file system is read-only',
+  ENOSPC: 'no space left on the device',
+  EEXIST: 'already exists',
+  EMFILE: 'too many open files',
+};
+
+/**
+ * One line on stderr for any failure, and the exit code. A user's mistake or the machine's state (a missing
+ * file, a locked database, a bad flag) never prints a stack trace; an internal error does only with
+ * SAEGIM_DEBUG=1.
+ */
+export function reportFailure(err: unknown, write: (line: string) => void = (l) => process.stderr.write(l)): number {
+  if (err instanceof CommanderError) return err.exitCode; // commander has already said what was wrong
+  const failure = fromSqliteError(err, 'saegim');
+  if (failure instanceof SaegimError) {
+    write(`saegim: ${failure.message}\n`);
+    return failure.code === 'cancelled' ? 130 : 1;
+  }
+  const e = failure as NodeJS.ErrnoException;
+  if (e && typeof e.code === 'string' && SYSTEM_ERRORS[e.code]) {
+    write(`saegim: ${e.path ? `${e.path}: ` : ''}${SYSTEM_ERRORS[e.code]}${e.syscall ? ` (${e.syscall})` : ''}\n`);
+    return 1;
+  }
+  if (process.env.SAEGIM_DEBUG === '1') write(`saegim: internal error: ${(e as Error)?.stack ?? String(err)}\n`);
+  else write(`saegim: internal error: ${(e as Error)?.message ?? String(err)} (run with SAEGIM_DEBUG=1 for details)\n`);
+  return 70;
+}
+
 export async function main(argv = process.argv): Promise<void> {
+  const fail = (err: unknown) => {
+    process.exitCode = reportFailure(err);
+  };
+  process.on('uncaughtException', (err) => {
+    fail(err);
+    process.exit();
+  });
+  process.on('unhandledRejection', (err) => {
+    fail(err);
+    process.exit();
+  });
   try {
     await buildProgram().parseAsync(argv);
   } catch (err) {
-    if (err instanceof SaegimError) {
-      process.stderr.write(`saegim: ${err.message}\n`);
-      process.exitCode = err.code === 'cancelled' ? 130 : 1;
-      return;
-    }
-    throw err;
+    fail(err);
   }
 }

@@ -1,5 +1,6 @@
+import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
+import { availableParallelism, hostname } from 'node:os';
 import { resolve } from 'node:path';
 import type {
   AblationRequest,
@@ -55,8 +56,14 @@ export const DEMO_COLLECTION = 'demo-ko';
 
 /** The model a collection's queries must be encoded with, or why there is none (BM25 still runs). */
 interface BoundEncoder {
+  /** How long a write waits for another process's write lock before failing with `busy`. */
+  busyTimeoutMs?: number;
   encoder: TokenEncoder | null;
   problem: string | null;
+/** How often a waiting indexer looks again, and a running one renews its lock. */
+const INDEX_LOCK_POLL_MS = 250;
+const INDEX_LOCK_HEARTBEAT_MS = 10_000;
+
 }
 
 /**
@@ -76,7 +83,7 @@ export class SaegimService implements SaegimApi {
   ) {}
 
   static open(opts: ServiceOptions): SaegimService {
-    return new SaegimService(SaegimStore.open(opts.dbPath), opts);
+    return new SaegimService(SaegimStore.open(opts.dbPath, { busyTimeoutMs: opts.busyTimeoutMs }), opts);
   }
 
   async close(): Promise<void> {
@@ -249,15 +256,26 @@ export class SaegimService implements SaegimApi {
     const modelDir = r.model ?? this.store.vectorIndex(row.id)?.model.dir ?? settings.modelDir;
     if (!modelDir) throw new SaegimError('model-missing', `no model to index with: pass --model DIR (no bundled model at ${bundledModelDir()})`);
     const encoder = await this.encoder(modelDir, settings);
-    if (r.rebuild) this.store.dropVectors(row.id);
-    await this.forget(row.id);
-    const outcome = await indexPassages(this.store, row.id, encoder, {
-      precision: r.precision ?? settings.precision,
-      chunkSize: r.batchSize,
-      onProgress: ctl?.onProgress,
-      signal: ctl?.signal,
-    });
-    await this.forget(row.id);
+    const owner = randomUUID();
+    await this.lockIndexing(row, owner, ctl);
+    const heartbeat = setInterval(() => this.store.heartbeatIndexing(row.id, owner), INDEX_LOCK_HEARTBEAT_MS);
+    heartbeat.unref();
+    let outcome: Awaited<ReturnType<typeof indexPassages>>;
+    try {
+      if (r.rebuild) this.store.dropVectors(row.id);
+      await this.forget(row.id);
+      outcome = await indexPassages(this.store, row.id, encoder, {
+        precision: r.precision ?? settings.precision,
+        chunkSize: r.batchSize,
+        onProgress: ctl?.onProgress,
+        signal: ctl?.signal,
+        lockOwner: owner,
+      });
+    } finally {
+      clearInterval(heartbeat);
+      this.store.unlockIndexing(row.id, owner);
+      await this.forget(row.id);
+    }
     return {
       collection: row.name,
       model: modelSummary(encoder),
@@ -280,6 +298,28 @@ export class SaegimService implements SaegimApi {
     const fresh = new CollectionIndex(this.store, row.id, generation, availableParallelism());
     this.indexes.set(row.id, fresh);
     return fresh;
+  /**
+   * Waits until no other indexer (another process, or another job here) works on the collection, then
+   * holds its lock: two indexers would encode the same passages and collide on their rows. Says once, as
+   * progress, who it is waiting for.
+   */
+  private async lockIndexing(row: CollectionRow, owner: string, ctl?: OperationControl): Promise<void> {
+    let told = false;
+    for (;;) {
+      throwIfAborted(ctl?.signal, 'indexing');
+      const holder = this.store.tryLockIndexing(row.id, owner);
+      if (!holder) return;
+      if (!told) {
+        told = true;
+        const who = holder.here ? 'another operation in this process' : `another process (pid ${holder.pid}${holder.host === hostname() ? '' : ` on ${holder.host}`})`;
+        const counts = this.store.counts(row.id);
+        ctl?.onProgress?.({ phase: 'waiting', done: counts.indexed, total: counts.passages, message: `collection "${row.name}" is being indexed by ${who}; waiting…` });
+      }
+      await new Promise((r) => setTimeout(r, INDEX_LOCK_POLL_MS));
+      if (this.store.generation(row.id) === null) throw new SaegimError('not-found', `collection "${row.name}" was deleted while waiting to index it`);
+    }
+  }
+
   }
 
   private async forget(collectionId: number): Promise<void> {

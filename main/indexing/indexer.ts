@@ -11,6 +11,8 @@ export interface IndexingOptions extends OperationControl {
   precision: VectorPrecision;
   /** Passages encoded and committed together; a killed run loses at most one chunk of work. */
   chunkSize?: number;
+  /** The indexing lock this run holds (store.tryLockIndexing); every chunk is written under it. */
+  lockOwner?: string;
 }
 
 export interface IndexingOutcome {
@@ -69,6 +71,7 @@ export async function indexPassages(store: SaegimStore, collectionId: number, en
           pooled: pooledVector(out.vectors),
         };
       }),
+      opts.lockOwner,
     );
     encoded += chunk.length;
     opts.onProgress?.({ phase: 'encoding', done: alreadyIndexed + encoded, total });

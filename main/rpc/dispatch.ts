@@ -2,6 +2,7 @@ import type { OperationControl } from '../contract/api.js';
 import { SaegimError } from '../contract/errors.js';
 import { arity, isLongMethod, isMethodName, METHODS, type MethodName, type SaegimApi } from '../contract/methods.js';
 import type { WireError } from '../contract/wire.js';
+import { fromSqliteError } from '../store/sqlite-errors.js';
 
 /** A call that passed the method table: a known method and its parsed arguments. */
 export interface ValidCall {
@@ -41,11 +42,18 @@ export function parseCall(method: unknown, args: unknown, opts: { longOnly?: boo
   return { ok: true, method, args: parsed.data as unknown[] };
 }
 
-/** Runs a validated call; long operations get the control (progress out, cancellation in). */
+/**
+ * Runs a validated call; long operations get the control (progress out, cancellation in). A SQLite error
+ * (a lock held past the busy timeout, a full disk) comes out as a one-line SaegimError naming the method.
+ */
 export function invoke(api: SaegimApi, call: ValidCall, ctl?: OperationControl): Promise<unknown> {
   const fn = api[call.method] as (...a: unknown[]) => Promise<unknown>;
   const args = isLongMethod(call.method) && ctl ? [...call.args, ctl] : call.args;
-  return Promise.resolve().then(() => fn.apply(api, args));
+  return Promise.resolve()
+    .then(() => fn.apply(api, args))
+    .catch((err: unknown) => {
+      throw fromSqliteError(err, call.method);
+    });
 }
 
 /**

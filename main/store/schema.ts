@@ -74,6 +74,15 @@ CREATE TABLE IF NOT EXISTS bm25_indexes (
   analyzer TEXT NOT NULL,
   postings BLOB NOT NULL
 );
+-- Who is indexing a collection: one indexer at a time, so two never encode the same passages. A row whose
+-- process is gone, or whose heartbeat is older than the lease, is taken over.
+CREATE TABLE IF NOT EXISTS index_locks (
+  collection_id INTEGER PRIMARY KEY REFERENCES collections(id) ON DELETE CASCADE,
+  owner TEXT NOT NULL,
+  pid INTEGER NOT NULL,
+  host TEXT NOT NULL,
+  heartbeat_at INTEGER NOT NULL
+);
 CREATE TABLE IF NOT EXISTS settings (
   key TEXT PRIMARY KEY,
   value TEXT NOT NULL

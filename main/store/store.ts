@@ -1,10 +1,12 @@
 import { mkdirSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { ModelSummary } from '../contract/api.js';
 import { SaegimError } from '../contract/errors.js';
 import type { DatasetFormat, ParsedDataset, Passage, Qrel, QrelMap, Query, VectorPrecision } from '../contract/types.js';
 import { SCHEMA, SCHEMA_VERSION } from './schema.js';
+import { fromSqliteError } from './sqlite-errors.js';
 
 export interface CollectionRow {
   id: number;
@@ -45,6 +47,22 @@ export interface DocVectorsInput {
   pooled: Float32Array;
 }
 
+export interface StoreOptions {
+  /** How long a write waits for another process's write lock before failing with `busy` (default 30 s). */
+  busyTimeoutMs?: number;
+}
+
+/** Who holds a collection's indexing lock, when it is not us. */
+export interface IndexLockHolder {
+  pid: number;
+  host: string;
+  /** True when the holder is this process (another operation in it). */
+  here: boolean;
+}
+
+/** A lock whose holder has not written a heartbeat for this long is taken over (its process hung or its host went away). */
+export const INDEX_LOCK_LEASE_MS = 60_000;
+
 export interface CollectionCounts {
   passages: number;
   queries: number;
@@ -62,21 +80,35 @@ export class SaegimStore {
   readonly db: Database.Database;
   private readonly statements = new Map<string, Database.Statement>();
 
-  private constructor(readonly path: string) {
-    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-    this.db = new Database(path);
-    // Another process (the CLI beside a running server, a second indexer) may hold the write lock for a
-    // batch; waiting beats failing with SQLITE_BUSY after the driver's 5 s default.
-    this.db.pragma('busy_timeout = 30000');
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = NORMAL');
-    this.db.pragma('foreign_keys = ON');
-    this.db.exec(SCHEMA);
-    const version = this.db.prepare(`SELECT value FROM meta WHERE key = 'schema_version'`).get() as { value: string } | undefined;
-    if (version && Number(version.value) > SCHEMA_VERSION) {
-      throw new SaegimError('bad-input', `${path}: database schema ${version.value} is newer than this Saegim understands (${SCHEMA_VERSION})`);
+  private constructor(
+    readonly path: string,
+    opts: StoreOptions,
+  ) {
+    if (path !== ':memory:') {
+      try {
+        mkdirSync(dirname(path), { recursive: true });
+      } catch (err) {
+        throw new SaegimError('bad-input', `${path}: cannot create the database's folder (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+      }
     }
-    migrate(this.db, version ? Number(version.value) : SCHEMA_VERSION);
+    this.db = new Database(path);
+    try {
+      // Another process (the CLI beside a running server, a second indexer) may hold the write lock for a
+      // batch; waiting beats failing with SQLITE_BUSY after the driver's 5 s default.
+      this.db.pragma(`busy_timeout = ${Math.max(0, Math.round(opts.busyTimeoutMs ?? 30_000))}`);
+      this.db.pragma('journal_mode = WAL');
+      this.db.pragma('synchronous = NORMAL');
+      this.db.pragma('foreign_keys = ON');
+      this.db.exec(SCHEMA);
+      const version = this.db.prepare(`SELECT value FROM meta WHERE key = 'schema_version'`).get() as { value: string } | undefined;
+      if (version && Number(version.value) > SCHEMA_VERSION) {
+        throw new SaegimError('bad-input', `${path}: database schema ${version.value} is newer than this Saegim understands (${SCHEMA_VERSION})`);
+      }
+      migrate(this.db, version ? Number(version.value) : SCHEMA_VERSION);
+    } catch (err) {
+      this.db.close();
+      throw fromSqliteError(err, `opening ${path}`);
+    }
   }
 
   /** A prepared statement, prepared once per store: searches run the same few statements many times. */
@@ -89,8 +121,12 @@ export class SaegimStore {
     return statement;
   }
 
-  static open(path: string): SaegimStore {
-    return new SaegimStore(path);
+  static open(path: string, opts: StoreOptions = {}): SaegimStore {
+    try {
+      return new SaegimStore(path, opts);
+    } catch (err) {
+      throw fromSqliteError(err, `opening ${path}`);
+    }
   }
 
   close(): void {
@@ -275,11 +311,25 @@ export class SaegimStore {
     return rows.map((r) => (r.title === null ? { ord: r.ord, id: r.id, text: r.text } : r) as StoredPassage);
   }
 
-  writeDocVectors(collectionId: number, rows: DocVectorsInput[]): void {
+  /**
+   * Writes one chunk of vectors. With `lockOwner`, the chunk is written only while that owner still holds
+   * the collection's indexing lock — checked in the same transaction, so a collection deleted (the lock
+   * goes with it, even if SQLite reuses its id) or taken over meanwhile gets no stale vectors.
+   */
+  writeDocVectors(collectionId: number, rows: DocVectorsInput[], lockOwner?: string): void {
     const stmt = this.stmt(
       `INSERT INTO doc_vectors (collection_id, ord, n_tokens, vectors, offsets, token_ids, pooled) VALUES (?, ?, ?, ?, ?, ?, ?)`,
     );
     this.db.transaction(() => {
+      if (lockOwner !== undefined) {
+        const held = this.stmt(`SELECT owner FROM index_locks WHERE collection_id = ?`).get(collectionId) as { owner: string } | undefined;
+        if (held?.owner !== lockOwner) {
+          throw this.generation(collectionId) === null
+            ? new SaegimError('not-found', 'the collection was deleted while it was being indexed')
+            : new SaegimError('busy', 'another process took over indexing this collection (this run had stalled past its lease)');
+        }
+        this.stmt(`UPDATE index_locks SET heartbeat_at = ? WHERE collection_id = ?`).run(Date.now(), collectionId);
+      }
       for (const r of rows) {
         const offsets = new Int32Array(r.offsets.length * 2);
         r.offsets.forEach(([s, e], i) => {
@@ -318,6 +368,42 @@ export class SaegimStore {
     return row ? decodeVectorsRow(row, precision) : null;
   }
 
+  // ── indexing locks ─────────────────────────────────────────────────────────────────────────────────
+
+  /**
+   * Takes the collection's indexing lock for `owner`, or says who holds it. Atomic across processes (an
+   * immediate transaction); a holder whose process is gone (same host) or whose heartbeat is older than
+   * the lease counts as gone.
+   */
+  tryLockIndexing(collectionId: number, owner: string): IndexLockHolder | null {
+    return this.db.transaction((): IndexLockHolder | null => {
+      const row = this.stmt(`SELECT owner, pid, host, heartbeat_at AS heartbeatAt FROM index_locks WHERE collection_id = ?`).get(collectionId) as
+        | { owner: string; pid: number; host: string; heartbeatAt: number }
+        | undefined;
+      const now = Date.now();
+      if (row && row.owner !== owner && now - row.heartbeatAt < INDEX_LOCK_LEASE_MS && !(row.host === hostname() && !processAlive(row.pid))) {
+        return { pid: row.pid, host: row.host, here: row.host === hostname() && row.pid === process.pid };
+      }
+      this.stmt(`INSERT OR REPLACE INTO index_locks (collection_id, owner, pid, host, heartbeat_at) VALUES (?, ?, ?, ?, ?)`).run(
+        collectionId,
+        owner,
+        process.pid,
+        hostname(),
+        now,
+      );
+      return null;
+    }).immediate();
+  }
+
+  /** Keeps a held lock alive while a slow model encodes one chunk; false when the lock is no longer ours. */
+  heartbeatIndexing(collectionId: number, owner: string): boolean {
+    return this.stmt(`UPDATE index_locks SET heartbeat_at = ? WHERE collection_id = ? AND owner = ?`).run(Date.now(), collectionId, owner).changes > 0;
+  }
+
+  unlockIndexing(collectionId: number, owner: string): void {
+    this.stmt(`DELETE FROM index_locks WHERE collection_id = ? AND owner = ?`).run(collectionId, owner);
+  }
+
   // ── BM25 postings ──────────────────────────────────────────────────────────────────────────────────
 
   saveBm25(collectionId: number, analyzer: string, postings: Buffer): void {
@@ -338,6 +424,16 @@ export class SaegimStore {
   setSetting(key: string, value: string | null): void {
     if (value === null) this.stmt(`DELETE FROM settings WHERE key = ?`).run(key);
     else this.stmt(`INSERT OR REPLACE INTO settings (key, value) VALUES (?, ?)`).run(key, value);
+  }
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    // EPERM: it exists but belongs to another user.
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 
