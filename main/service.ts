@@ -10,15 +10,19 @@ import type {
   EngineInfo,
   EvaluateRequest,
   EvaluationReport,
+  EvaluationSummary,
   ExplainRequest,
   Explanation,
   ImportReport,
   ImportRequest,
   IndexReport,
   IndexRequest,
+  ListEvaluationsRequest,
+  ListQueriesRequest,
   MethodResult,
   ModelValidation,
   OperationControl,
+  QueryEntry,
   SearchRequest,
   SearchResponse,
   Settings,
@@ -27,19 +31,20 @@ import type {
 import { SaegimError, throwIfAborted } from './contract/errors.js';
 import type { SaegimApi } from './contract/methods.js';
 import { SEARCH_METHODS, type EncodedText, type ExecutionProvider, type Passage, type SearchMethod, type TokenVectors } from './contract/types.js';
-import { readDataset } from './datasets/index.js';
 import { TokenEncoder } from './encoders/onnx-encoder.js';
 import { availableExecutionProviders } from './encoders/providers.js';
 import { evaluateCollection } from './eval/runner.js';
 import { alignTokens } from './explain/alignment.js';
+import { importStreaming } from './indexing/import.js';
 import { indexPassages, modelSummary } from './indexing/indexer.js';
 import { bundledDatasetDir, bundledModelDir, packageVersion } from './paths.js';
 import { CollectionIndex } from './retrievers/collection-index.js';
 import { runSearchPlan } from './retrievers/plan.js';
 import { retrieverFor } from './retrievers/retriever.js';
-import { Bm25Index } from './search/bm25.js';
-import { indexedText, punctuationMask } from './search/passage-text.js';
+import { DEFAULT_SNIPPET_CHARS, indexedText, punctuationMask, snippet } from './search/passage-text.js';
 import { halvesToFloats } from './store/half.js';
+import { EvaluationArchive } from './store/evaluations.js';
+import { listQueries, splitCounts } from './store/query-browser.js';
 import { SaegimStore, type CollectionRow } from './store/store.js';
 
 export interface ServiceOptions {
@@ -50,20 +55,20 @@ export interface ServiceOptions {
   bundledDataDir?: string | null;
   /** Overrides the configured execution provider for this process (CLI `--provider`). */
   executionProvider?: ExecutionProvider;
+  /** How long a write waits for another process's write lock before failing with `busy`. */
+  busyTimeoutMs?: number;
 }
+
+/** How often a waiting indexer looks again, and a running one renews its lock. */
+const INDEX_LOCK_POLL_MS = 250;
+const INDEX_LOCK_HEARTBEAT_MS = 10_000;
 
 export const DEMO_COLLECTION = 'demo-ko';
 
 /** The model a collection's queries must be encoded with, or why there is none (BM25 still runs). */
 interface BoundEncoder {
-  /** How long a write waits for another process's write lock before failing with `busy`. */
-  busyTimeoutMs?: number;
   encoder: TokenEncoder | null;
   problem: string | null;
-/** How often a waiting indexer looks again, and a running one renews its lock. */
-const INDEX_LOCK_POLL_MS = 250;
-const INDEX_LOCK_HEARTBEAT_MS = 10_000;
-
 }
 
 /**
@@ -76,11 +81,14 @@ export class SaegimService implements SaegimApi {
   private readonly indexes = new Map<number, CollectionIndex>();
   private readonly encoders = new Map<string, Promise<TokenEncoder>>();
   private bootstrapState: BootstrapState | null = null;
+  private readonly evaluations: EvaluationArchive;
 
   private constructor(
     readonly store: SaegimStore,
     private readonly opts: ServiceOptions,
-  ) {}
+  ) {
+    this.evaluations = new EvaluationArchive(store.db);
+  }
 
   static open(opts: ServiceOptions): SaegimService {
     return new SaegimService(SaegimStore.open(opts.dbPath, { busyTimeoutMs: opts.busyTimeoutMs }), opts);
@@ -210,6 +218,7 @@ export class SaegimService implements SaegimApi {
         queries: counts.queries,
         qrels: counts.qrels,
         splits: counts.splits,
+        splitCounts: splitCounts(this.store.db, c.id),
         indexed: counts.indexed,
         model: index?.model ?? null,
         indexBytes: counts.indexBytes,
@@ -219,29 +228,7 @@ export class SaegimService implements SaegimApi {
   }
 
   async importDataset(r: ImportRequest, ctl?: OperationControl): Promise<ImportReport> {
-    ctl?.onProgress?.({ phase: 'reading', done: 0, total: 1, message: r.path });
-    const dataset = await readDataset(resolve(r.path), { format: r.format ?? 'auto', skipBad: r.skipBad ?? false, name: r.name });
-    throwIfAborted(ctl?.signal, 'import');
-    const name = r.name ?? dataset.name;
-    if (this.store.findCollection(name)) throw new SaegimError('duplicate', `collection "${name}" already exists (choose another --name or delete it)`);
-    ctl?.onProgress?.({ phase: 'analysing', done: 0, total: dataset.passages.length });
-    const bm25 = bm25Postings(dataset.passages);
-    throwIfAborted(ctl?.signal, 'import');
-    ctl?.onProgress?.({ phase: 'writing', done: 0, total: dataset.passages.length });
-    this.store.createCollection(name, dataset, bm25);
-    ctl?.onProgress?.({ phase: 'writing', done: dataset.passages.length, total: dataset.passages.length });
-    return {
-      collection: name,
-      format: dataset.format,
-      passages: dataset.passages.length,
-      queries: dataset.queries.length,
-      qrels: dataset.qrels.length,
-      skipped: dataset.skipped,
-      emptyPassages: dataset.stats.emptyPassages,
-      qrelsWithUnknownQuery: dataset.stats.qrelsWithUnknownQuery,
-      qrelsWithUnknownPassage: dataset.stats.qrelsWithUnknownPassage,
-      duplicatePassagesMerged: dataset.stats.duplicatePassagesMerged,
-    };
+    return (await importStreaming(this.store, r, ctl)).report;
   }
 
   async deleteCollection(name: string): Promise<void> {
@@ -288,16 +275,6 @@ export class SaegimService implements SaegimApi {
     };
   }
 
-  /** The collection's in-memory index, rebuilt when its generation moved (a write here or in another process). */
-  private async collectionIndex(row: CollectionRow): Promise<CollectionIndex> {
-    const generation = this.store.generation(row.id);
-    if (generation === null) throw new SaegimError('not-found', `no collection named "${row.name}" (see \`saegim list\`)`);
-    const cached = this.indexes.get(row.id);
-    if (cached && cached.generation === generation) return cached;
-    if (cached) await this.forget(row.id);
-    const fresh = new CollectionIndex(this.store, row.id, generation, availableParallelism());
-    this.indexes.set(row.id, fresh);
-    return fresh;
   /**
    * Waits until no other indexer (another process, or another job here) works on the collection, then
    * holds its lock: two indexers would encode the same passages and collide on their rows. Says once, as
@@ -320,6 +297,16 @@ export class SaegimService implements SaegimApi {
     }
   }
 
+  /** The collection's in-memory index, rebuilt when its generation moved (a write here or in another process). */
+  private async collectionIndex(row: CollectionRow): Promise<CollectionIndex> {
+    const generation = this.store.generation(row.id);
+    if (generation === null) throw new SaegimError('not-found', `no collection named "${row.name}" (see \`saegim list\`)`);
+    const cached = this.indexes.get(row.id);
+    if (cached && cached.generation === generation) return cached;
+    if (cached) await this.forget(row.id);
+    const fresh = new CollectionIndex(this.store, row.id, generation, availableParallelism());
+    this.indexes.set(row.id, fresh);
+    return fresh;
   }
 
   private async forget(collectionId: number): Promise<void> {
@@ -335,6 +322,7 @@ export class SaegimService implements SaegimApi {
     const index = await this.collectionIndex(row);
     const methods = [...new Set(r.methods ?? SEARCH_METHODS)];
     const k = r.k ?? 10;
+    const snippetChars = r.snippetChars ?? DEFAULT_SNIPPET_CHARS;
     const needsVectors = methods.some((m) => retrieverFor(m).needs === 'vectors');
     const { encoder, problem } = needsVectors ? await this.collectionEncoder(row.id, this.settings()) : { encoder: null, problem: null };
     const encoded = encoder ? await encoder.encodeQuery(r.query) : null;
@@ -344,7 +332,8 @@ export class SaegimService implements SaegimApi {
       if (!list) return { method, hits: [], unavailable: problem ?? 'no model', millis: 0 };
       const hits = list.hits.map((h) => {
         const p = index.passage(h.docId);
-        return { docId: h.docId, rank: h.rank, score: h.score, title: p.title, text: p.text };
+        const cut = snippet(p.text, snippetChars);
+        return { docId: h.docId, rank: h.rank, score: h.score, title: p.title, text: cut.text, textLength: p.text.length, ...(cut.truncated ? { truncated: true } : {}) };
       });
       return { method, hits, millis: list.millis };
     });
@@ -428,7 +417,7 @@ export class SaegimService implements SaegimApi {
     if (encoder && counts.indexed < counts.passages) {
       throw new SaegimError('bad-input', `collection "${row.name}" is only partly indexed (${counts.indexed}/${counts.passages}); finish indexing first`);
     }
-    return evaluateCollection({
+    const report = await evaluateCollection({
       collection: row.name,
       split,
       queries: this.store.queries(row.id),
@@ -442,6 +431,24 @@ export class SaegimService implements SaegimApi {
       skipPunctuation: r.skipPunctuation ?? false,
       ctl,
     });
+    // Every finished run is kept: a long evaluation must survive a reload of the page that started it.
+    return { ...report, id: this.evaluations.save(row.id, report) };
+  }
+
+  async listEvaluations(r?: ListEvaluationsRequest): Promise<EvaluationSummary[]> {
+    return this.evaluations.list(r?.collection ? this.store.collection(r.collection).id : null);
+  }
+
+  async getEvaluation(id: number): Promise<EvaluationReport> {
+    return this.evaluations.get(id);
+  }
+
+  async deleteEvaluation(id: number): Promise<{ deleted: boolean }> {
+    return { deleted: this.evaluations.delete(id) };
+  }
+
+  async listQueries(r: ListQueriesRequest): Promise<QueryEntry[]> {
+    return listQueries(this.store.db, this.store.collection(r.collection).id, { split: r.split, limit: r.limit });
   }
 
   // ── first run ──────────────────────────────────────────────────────────────────────────────────────
@@ -469,12 +476,6 @@ export class SaegimService implements SaegimApi {
       }
     })();
   }
-}
-
-function bm25Postings(passages: Passage[]): { analyzer: string; postings: Buffer } {
-  const index = Bm25Index.build(passages.map((p) => ({ id: p.id, text: indexedText(p) })));
-  const postings = index.toPostings();
-  return { analyzer: postings.analyzer, postings: Buffer.from(JSON.stringify(postings), 'utf8') };
 }
 
 function keepQueryRows(query: TokenVectors, dropped: ReadonlySet<number>): TokenVectors {

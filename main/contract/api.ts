@@ -110,7 +110,12 @@ export interface SearchHit {
   rank: number;
   score: number;
   title?: string;
+  /** The passage, cut to the request's `snippetChars` (default 1,000) with a closing `…` when longer. */
   text: string;
+  /** True when `text` is a cut of a longer passage. */
+  truncated?: boolean;
+  /** The whole passage's length in characters. */
+  textLength?: number;
 }
 
 export interface MethodResult {

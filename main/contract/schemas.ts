@@ -43,6 +43,11 @@ export const SearchRequestSchema = z.object({
   k: k.optional(),
   /** Leave punctuation tokens out of the document side of MaxSim. */
   skipPunctuation: z.boolean().optional(),
+  /**
+   * Longest hit text returned, in characters (default 1,000); up to 100,000, the longest passage an import
+   * accepts, returns every passage whole. explain() returns one passage's full text as `docText`.
+   */
+  snippetChars: z.number().int().min(0).max(100_000).optional(),
 });
 
 export const ExplainRequestSchema = z.object({

@@ -25,3 +25,20 @@ export function punctuationMask(text: string, offsets: ArrayLike<number>, count:
   }
   return mask;
 }
+
+/** Hit texts are cut to this many characters unless a search asks for another `snippetChars`. */
+export const DEFAULT_SNIPPET_CHARS = 1000;
+
+/**
+ * At most `max` characters of `text`: the text itself when it fits, else its start and a closing `…`,
+ * never splitting a surrogate pair. Search results carry these, so a response stays small whatever the
+ * passages' length.
+ */
+export function snippet(text: string, max: number): { text: string; truncated: boolean } {
+  if (text.length <= max) return { text, truncated: false };
+  if (max <= 0) return { text: '', truncated: true };
+  let end = max - 1;
+  const last = text.charCodeAt(end - 1);
+  if (end > 0 && last >= 0xd800 && last <= 0xdbff) end--;
+  return { text: `${text.slice(0, end)}…`, truncated: true };
+}
