@@ -65,8 +65,9 @@ export const EncoderManifestSchema = z.object({
   stripText: z.boolean().default(false),
 }).superRefine((m, ctx) => {
   const queryLimit = m.queryMaxLength ?? m.maxLength;
-  if (m.queryAugmentLength > queryLimit) {
-    ctx.addIssue({ code: 'custom', path: ['queryAugmentLength'], message: `${m.queryAugmentLength} exceeds the query length limit ${queryLimit}` });
+  // Only with an explicit queryMaxLength: older manifests may pad queries past maxLength, and still load.
+  if (m.queryMaxLength !== null && m.queryAugmentLength > m.queryMaxLength) {
+    ctx.addIssue({ code: 'custom', path: ['queryAugmentLength'], message: `${m.queryAugmentLength} exceeds the query length limit ${m.queryMaxLength}` });
   }
   if (m.queryMarker !== null && queryLimit < 2) {
     ctx.addIssue({ code: 'custom', path: ['queryMaxLength'], message: 'a query marker needs room for at least one more token' });
