@@ -30,8 +30,13 @@ export async function readBeir(dir: string, name: string, log: IssueLog): Promis
 }
 
 async function readQrels(path: string, split: string, builder: DatasetBuilder, log: IssueLog): Promise<void> {
-  for await (const { line, text } of numberedLines(path)) {
-    const row = text.trim();
+  for await (const entry of numberedLines(path)) {
+    const { line } = entry;
+    if (entry.invalid !== undefined) {
+      log.report({ file: path, line, reason: entry.invalid });
+      continue;
+    }
+    const row = entry.text.trim();
     if (row === '') continue;
     // Tab-separated per BEIR; whitespace only when a file has no tabs at all (hand-written TREC qrels).
     const cols = row.split(row.includes('\t') ? '\t' : /\s+/).map((c) => c.trim());

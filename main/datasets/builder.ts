@@ -5,6 +5,14 @@ import { cleanText } from './records.js';
 /** Where a record sits; a function when finding the line is costly (SQuAD) and only needed for a report. */
 export type RecordLocation = SourceLocation | (() => SourceLocation);
 
+/**
+ * The longest passage accepted, in characters (UTF-16 code units, as JavaScript counts). Encoders read a
+ * few hundred tokens at most, so a longer passage is almost always a whole book or a file imported by
+ * mistake — and it would be held in memory and sent to the UI whole. Refused, with file:line, rather than
+ * silently cut: where to split is the dataset's decision.
+ */
+export const MAX_PASSAGE_CHARS = 100_000;
+
 const located = (at: RecordLocation): SourceLocation => (typeof at === 'function' ? at() : at);
 const lineOf = (at: RecordLocation): number => (typeof at === 'function' ? 0 : at.line);
 
@@ -42,6 +50,14 @@ export class DatasetBuilder {
     const body = cleanText(text).trim();
     if (body.length === 0) {
       this.emptyPassages++;
+      return false;
+    }
+    if (body.length > MAX_PASSAGE_CHARS) {
+      this.log.report({
+        field: 'text',
+        ...located(at),
+        reason: `passage "${id.slice(0, 100)}" is ${body.length.toLocaleString('en-US')} characters long; the limit is ${MAX_PASSAGE_CHARS.toLocaleString('en-US')} (split it into smaller passages)`,
+      });
       return false;
     }
     this.passageIds.set(id, lineOf(at));

@@ -1,18 +1,26 @@
 import type { z } from 'zod';
 import type { DatasetBuilder } from './builder.js';
 import type { IssueLog } from './issues.js';
+import { jsonSyntaxError } from './json-errors.js';
 import { numberedLines } from './lines.js';
 import { PassageRecordSchema, QueryRecordSchema, describeZodError } from './records.js';
 
 /** Valid records of a JSONL file with their line numbers; blank lines are skipped, bad ones reported. */
 async function* validRecords<T>(path: string, schema: z.ZodType<T>, log: IssueLog): AsyncGenerator<{ line: number; record: T }> {
-  for await (const { line, text } of numberedLines(path)) {
+  for await (const entry of numberedLines(path)) {
+    const { line } = entry;
+    if (entry.invalid !== undefined) {
+      log.report({ file: path, line, reason: entry.invalid });
+      continue;
+    }
+    const text = entry.text;
     if (text.trim() === '') continue;
     let raw: unknown;
     try {
       raw = JSON.parse(text);
-    } catch (err) {
-      log.report({ file: path, line, reason: `not valid JSON (${(err as Error).message})` });
+    } catch {
+      const error = jsonSyntaxError(text);
+      log.report({ file: path, line, reason: `not valid JSON at column ${error.offset + 1}: ${error.expected}` });
       continue;
     }
     const parsed = schema.safeParse(raw);

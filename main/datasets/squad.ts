@@ -1,10 +1,14 @@
 import { readFileSync } from 'node:fs';
-import { type JSONPath, type Node, findNodeAtLocation, getLocation, parseTree, printParseErrorCode, visit } from 'jsonc-parser';
+import { type JSONPath, type Node, findNodeAtLocation, getLocation, parseTree } from 'jsonc-parser';
 import { z } from 'zod';
 import type { SourceLocation } from '../contract/types.js';
 import { DatasetBuilder } from './builder.js';
 import type { IssueLog } from './issues.js';
+import { jsonSyntaxError } from './json-errors.js';
 import { ArticleSchema, ParagraphSchema, QuestionSchema, cleanText, jsonPath } from './records.js';
+import { countLines, firstInvalidUtf8 } from './utf8.js';
+
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
 
 const DocumentSchema = z.object({ data: z.array(z.unknown()) });
 
@@ -23,14 +27,22 @@ const DocumentSchema = z.object({ data: z.array(z.unknown()) });
  */
 export function readSquad(path: string, name: string, log: IssueLog): DatasetBuilder {
   const builder = new DatasetBuilder('squad', name, path, log);
-  const text = cleanText(readFileSync(path, 'utf8'));
+  const bytes = readFileSync(path);
+  let decoded: string;
+  try {
+    decoded = UTF8.decode(bytes);
+  } catch {
+    const at = firstInvalidUtf8(bytes);
+    log.fatal({ file: path, line: at < 0 ? 0 : countLines(bytes, at), reason: `not valid UTF-8 text${at < 0 ? '' : ` (byte ${at + 1})`}; save the file as UTF-8` });
+  }
+  const text = cleanText(decoded);
   const where = new JsonLocator(path, text);
   if (text.trim() === '') log.fatal({ file: path, line: 1, reason: 'the file is empty' });
   let doc: unknown;
   try {
     doc = JSON.parse(text);
-  } catch (err) {
-    log.fatal(where.syntaxError(err as Error));
+  } catch {
+    log.fatal(where.syntaxError());
   }
   const top = DocumentSchema.safeParse(doc);
   if (!top.success) log.fatal({ ...where.at(['data']), reason: 'a KorQuAD/SQuAD file needs a top-level "data" array of articles' });
@@ -79,24 +91,6 @@ export function readSquad(path: string, name: string, log: IssueLog): DatasetBui
   return builder;
 }
 
-/** Plain words for jsonc-parser's error codes. */
-const SYNTAX_ERRORS: Record<string, string> = {
-  InvalidSymbol: 'unexpected character',
-  InvalidNumberFormat: 'malformed number',
-  PropertyNameExpected: 'expected a property name in double quotes (trailing comma?)',
-  ValueExpected: 'expected a value',
-  ColonExpected: 'expected ":"',
-  CommaExpected: 'expected "," between items',
-  CloseBraceExpected: 'expected "}"',
-  CloseBracketExpected: 'expected "]"',
-  EndOfFileExpected: 'unexpected text after the end of the document',
-  InvalidCommentToken: 'comments are not allowed in JSON',
-  UnexpectedEndOfString: 'unterminated string',
-  InvalidUnicode: 'malformed \\u escape',
-  InvalidEscapeCharacter: 'malformed escape sequence',
-  InvalidCharacter: 'control character inside a string (write it as an escape)',
-};
-
 /** Turns JSON paths into file lines, building the syntax tree only the first time a location is needed. */
 class JsonLocator {
   private root: Node | undefined;
@@ -116,20 +110,14 @@ class JsonLocator {
     return { file: this.file, line: node ? this.lineOf(node.offset) : 1, ...(field ? { field } : {}) };
   }
 
-  syntaxError(parseError: Error): SourceLocation & { reason: string } {
-    let first: { code: string; offset: number } | undefined;
-    visit(
-      this.text,
-      { onError: (error, offset) => void (first ??= { code: printParseErrorCode(error), offset }) },
-      { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false },
-    );
-    // JSON.parse and jsonc-parser agree on real files; JSON.parse's own position is the fallback.
-    const offset = first?.offset ?? Number(/position (\d+)/.exec(parseError.message)?.[1] ?? NaN);
-    if (!Number.isFinite(offset)) return { file: this.file, line: 0, reason: `not valid JSON (${parseError.message})` };
+  /** Line, column and what was expected; never the text, which JSON.parse's message would quote. */
+  syntaxError(): SourceLocation & { reason: string } {
+    const { offset, expected } = jsonSyntaxError(this.text);
     const path = getLocation(this.text, offset).path.filter((key) => key !== '');
     const field = jsonPath(path);
-    const reason = `not valid JSON: ${first ? (SYNTAX_ERRORS[first.code] ?? first.code) : parseError.message}`;
-    return { file: this.file, line: this.lineOf(offset), ...(field ? { field } : {}), reason };
+    const line = this.lineOf(offset);
+    const column = offset - this.lineStarts![line - 1]! + 1;
+    return { file: this.file, line, ...(field ? { field } : {}), reason: `not valid JSON at column ${column}: ${expected}` };
   }
 
   private lineOf(offset: number): number {
