@@ -5,6 +5,7 @@ import { defaultDbPath, packageVersion, rendererDir } from '../main/paths.js';
 import { APP_ORIGIN, registerAppScheme, serveRenderer } from './app-protocol.js';
 import { EngineConnection, type EngineChild } from './engine-connection.js';
 import type { EngineOptions } from './engine-messages.js';
+import { isAllowedExternalLink } from './external-links.js';
 import { registerIpc } from './ipc.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
@@ -47,8 +48,9 @@ if (!app.requestSingleInstanceLock()) {
   // Every web contents, present and future: no new windows, no navigation away from the app, no webviews.
   app.on('web-contents-created', (_event, contents) => {
     contents.setWindowOpenHandler(({ url }) => {
-      // Links to the outside (a model card, the README) open in the user's browser, never in the app.
-      if (url.startsWith('https://')) void shell.openExternal(url);
+      // The few links to the outside that the app renders open in the user's browser, never in the app;
+      // anything else a page asks to open is dropped.
+      if (isAllowedExternalLink(url)) void shell.openExternal(url);
       return { action: 'deny' };
     });
     contents.on('will-navigate', (event, url) => {
