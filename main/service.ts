@@ -33,15 +33,14 @@ import type { SaegimApi } from './contract/methods.js';
 import { SEARCH_METHODS, type EncodedText, type ExecutionProvider, type Passage, type SearchMethod, type TokenVectors } from './contract/types.js';
 import { TokenEncoder } from './encoders/onnx-encoder.js';
 import { availableExecutionProviders } from './encoders/providers.js';
-import { readDataset } from './datasets/index.js';
 import { evaluateCollection } from './eval/runner.js';
 import { alignTokens } from './explain/alignment.js';
+import { importStreaming } from './indexing/import.js';
 import { indexPassages, modelSummary } from './indexing/indexer.js';
 import { bundledDatasetDir, bundledModelDir, packageVersion } from './paths.js';
 import { CollectionIndex } from './retrievers/collection-index.js';
 import { runSearchPlan } from './retrievers/plan.js';
 import { retrieverFor } from './retrievers/retriever.js';
-import { Bm25Index } from './search/bm25.js';
 import { DEFAULT_SNIPPET_CHARS, indexedText, punctuationMask, snippet } from './search/passage-text.js';
 import { halvesToFloats } from './store/half.js';
 import { EvaluationArchive } from './store/evaluations.js';
@@ -229,29 +228,7 @@ export class SaegimService implements SaegimApi {
   }
 
   async importDataset(r: ImportRequest, ctl?: OperationControl): Promise<ImportReport> {
-    ctl?.onProgress?.({ phase: 'reading', done: 0, total: 1, message: r.path });
-    const dataset = await readDataset(resolve(r.path), { format: r.format ?? 'auto', skipBad: r.skipBad ?? false, name: r.name });
-    throwIfAborted(ctl?.signal, 'import');
-    const name = r.name ?? dataset.name;
-    if (this.store.findCollection(name)) throw new SaegimError('duplicate', `collection "${name}" already exists (choose another --name or delete it)`);
-    ctl?.onProgress?.({ phase: 'analysing', done: 0, total: dataset.passages.length });
-    const bm25 = bm25Postings(dataset.passages);
-    throwIfAborted(ctl?.signal, 'import');
-    ctl?.onProgress?.({ phase: 'writing', done: 0, total: dataset.passages.length });
-    this.store.createCollection(name, dataset, bm25);
-    ctl?.onProgress?.({ phase: 'writing', done: dataset.passages.length, total: dataset.passages.length });
-    return {
-      collection: name,
-      format: dataset.format,
-      passages: dataset.passages.length,
-      queries: dataset.queries.length,
-      qrels: dataset.qrels.length,
-      skipped: dataset.skipped,
-      emptyPassages: dataset.stats.emptyPassages,
-      qrelsWithUnknownQuery: dataset.stats.qrelsWithUnknownQuery,
-      qrelsWithUnknownPassage: dataset.stats.qrelsWithUnknownPassage,
-      duplicatePassagesMerged: dataset.stats.duplicatePassagesMerged,
-    };
+    return (await importStreaming(this.store, r, ctl)).report;
   }
 
   async deleteCollection(name: string): Promise<void> {
@@ -375,7 +352,10 @@ export class SaegimService implements SaegimApi {
       queryText: r.query,
       docText: ctx.docText,
       docTitle: ctx.passage.title,
-      queryTokens: ctx.query.tokens.map((text, i) => ({ text, start: ctx.query.offsets[i]![0], end: ctx.query.offsets[i]![1] })),
+      queryTokens: ctx.query.tokens.map((text, i) => {
+        const role = ctx.query.roles?.[i];
+        return { text, start: ctx.query.offsets[i]![0], end: ctx.query.offsets[i]![1], ...(role && role !== 'text' ? { role } : {}) };
+      }),
       docTokens: ctx.docTokens,
       similarity: alignment.similarity,
       best: alignment.best,
@@ -499,12 +479,6 @@ export class SaegimService implements SaegimApi {
       }
     })();
   }
-}
-
-function bm25Postings(passages: Passage[]): { analyzer: string; postings: Buffer } {
-  const index = Bm25Index.build(passages.map((p) => ({ id: p.id, text: indexedText(p) })));
-  const postings = index.toPostings();
-  return { analyzer: postings.analyzer, postings: Buffer.from(JSON.stringify(postings), 'utf8') };
 }
 
 function keepQueryRows(query: TokenVectors, dropped: ReadonlySet<number>): TokenVectors {

@@ -138,6 +138,11 @@ export interface TokenInfo {
   end: number;
   /** True when MaxSim ignores this token (document-side punctuation with skipPunctuation). */
   skipped?: boolean;
+  /**
+   * What put the token there, when the model adds tokens of its own: a marker ([Q]/[D]), query
+   * augmentation ([MASK] padding) or a kept special token. Absent for plain text tokens.
+   */
+  role?: 'special' | 'marker' | 'augment';
 }
 
 /**

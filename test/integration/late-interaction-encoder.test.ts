@@ -214,3 +214,28 @@ describe('validation', () => {
     await expect(model('bad-lengths', { ...COLBERT_LIKE, queryAugmentLength: 40 })).rejects.toThrow(/queryAugmentLength.*40 exceeds the query length limit 12/);
   });
 });
+
+describe('the alignment labels what the model added', () => {
+  it("marks a query's marker and [MASK] augmentation tokens in explain, and leaves text tokens unmarked", async () => {
+    const dir = join(work, 'explained');
+    await writeTinyModel(dir, { hiddenSize: 32, seed: 7, extraSpecialTokens: ['[Q]', '[D]'] });
+    const path = join(dir, 'encoder.json');
+    writeFileSync(path, JSON.stringify({ ...JSON.parse(readFileSync(path, 'utf8')), ...COLBERT_LIKE }));
+    const { SaegimService } = await import('../../main/service.js');
+    const service = SaegimService.open({ dbPath: join(work, 'explained.db'), modelDir: dir, bundledDataDir: null });
+    try {
+      await service.importDataset({ path: new URL('../fixtures/mini-beir', import.meta.url).pathname, name: 'mini' });
+      await service.indexCollection({ collection: 'mini' });
+      const hit = (await service.search({ collection: 'mini', query: '세종대왕', methods: ['mvr'], k: 1 })).results[0]!.hits[0]!;
+      const ex = await service.explain({ collection: 'mini', query: '세종대왕', docId: hit.docId });
+      const roles = ex.queryTokens.map((t) => t.role ?? 'text');
+      expect(roles).toContain('marker');
+      expect(roles.filter((r) => r === 'augment').length).toBeGreaterThan(0);
+      expect(ex.queryTokens.filter((t) => !t.role).map((t) => t.text).join('')).toContain('세종');
+      // Σ contributions is still the score, augmentation tokens included.
+      expect(ex.contributions.reduce((a, b) => a + b, 0)).toBeCloseTo(ex.score, 4);
+    } finally {
+      await service.close();
+    }
+  });
+});
