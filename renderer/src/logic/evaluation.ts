@@ -1,5 +1,5 @@
 import type { EvaluationReport } from '../../../main/contract/api.js';
-import type { MetricName, SearchMethod } from '../../../main/contract/types.js';
+import type { MetricName, MetricValues, SearchMethod } from '../../../main/contract/types.js';
 
 export const METRIC_ORDER: readonly MetricName[] = ['hit', 'ndcg', 'mrr', 'recall'];
 export const METHOD_ORDER: readonly SearchMethod[] = ['mvr', 'bm25', 'svr', 'hybrid'];
@@ -88,4 +88,68 @@ export function barChartData(report: EvaluationReport): Array<Record<string, num
     }
     return entry;
   });
+}
+
+export function adjustedPValue(report: EvaluationReport, method: SearchMethod, metric: string): number | null {
+  return report.significance.find((s) => s.method === method && s.metric === metric)?.adjustedPValue ?? null;
+}
+
+/**
+ * The lower end of a bar chart's value axis: bars that all sit near the top (0.89 against 0.96) look equal
+ * on a 0–1 axis, so the axis starts a step below the smallest value.
+ */
+export function zoomedFloor(values: number[], step = 0.1): number {
+  const finite = values.filter((v) => Number.isFinite(v));
+  if (finite.length === 0) return 0;
+  const min = Math.min(...finite);
+  return Math.max(0, Math.floor((min - step / 2) / step) * step);
+}
+
+export interface QueryOutcome {
+  queryId: string;
+  query: string;
+  a: number;
+  b: number;
+}
+
+export interface PairOutcome {
+  a: SearchMethod;
+  b: SearchMethod;
+  /** Queries where a scored higher, largest margin first. */
+  aWins: QueryOutcome[];
+  bWins: QueryOutcome[];
+  ties: number;
+}
+
+/** Per pair of evaluated methods, which queries each one scored higher on `metric`. */
+export function pairOutcomes(report: EvaluationReport, metric: string): PairOutcome[] {
+  const methods = METHOD_ORDER.filter((m) => report.methods[m]);
+  const pairs: PairOutcome[] = [];
+  for (let i = 0; i < methods.length; i++) {
+    for (let j = i + 1; j < methods.length; j++) {
+      const a = methods[i]!;
+      const b = methods[j]!;
+      const outcome: PairOutcome = { a, b, aWins: [], bWins: [], ties: 0 };
+      for (const q of report.perQuery) {
+        const av = q.values[a]?.[metric];
+        const bv = q.values[b]?.[metric];
+        if (av === undefined || bv === undefined) continue;
+        const row = { queryId: q.queryId, query: q.query, a: av, b: bv };
+        if (Math.abs(av - bv) < 1e-9) outcome.ties++;
+        else (av > bv ? outcome.aWins : outcome.bWins).push(row);
+      }
+      outcome.aWins.sort((x, y) => y.a - y.b - (x.a - x.b));
+      outcome.bWins.sort((x, y) => y.b - y.a - (x.b - x.a));
+      pairs.push(outcome);
+    }
+  }
+  return pairs;
+}
+
+/** How far the methods spread on one query's metric (max − min), for "where methods disagree most". */
+export function disagreement(values: Record<string, MetricValues>, metric: string): number {
+  const vs = Object.values(values)
+    .map((v) => v[metric])
+    .filter((v): v is number => v !== undefined);
+  return vs.length < 2 ? 0 : Math.max(...vs) - Math.min(...vs);
 }

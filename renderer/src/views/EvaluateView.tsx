@@ -1,7 +1,8 @@
-import { useEffect, useMemo, useState } from 'react';
+import { useCallback, useEffect, useMemo, useState } from 'react';
 import {
   Bar,
   BarChart,
+  LabelList,
   CartesianGrid,
   Legend,
   ReferenceLine,
@@ -13,7 +14,7 @@ import {
   YAxis,
   ZAxis,
 } from 'recharts';
-import type { CollectionSummary, EvaluationReport, Progress } from '../../../main/contract/api.js';
+import type { CollectionSummary, EvaluationReport, EvaluationSummary, Progress } from '../../../main/contract/api.js';
 import type { MetricName, SearchMethod } from '../../../main/contract/types.js';
 import { asApiError, type ApiError, type Job, type SaegimClient } from '../api/client.js';
 import { downloadText, safeFileName } from '../components/download.js';
@@ -22,6 +23,7 @@ import { METHOD_COLOUR, MethodName, MethodSelect } from '../components/methods.j
 import { ProgressBar } from '../components/ProgressBar.js';
 import { metricsCsv, perQueryCsv } from '../logic/csv.js';
 import {
+  adjustedPValue,
   barChartData,
   formatPValue,
   METHOD_LABEL,
@@ -30,9 +32,12 @@ import {
   METRIC_ORDER,
   metricKey,
   metricTable,
+  pairOutcomes,
   pValue,
   scatterPoints,
   winTieLoss,
+  zoomedFloor,
+  type PairOutcome,
   type ScatterPoint,
 } from '../logic/evaluation.js';
 
@@ -53,6 +58,55 @@ export function EvaluateView({ client, collection, onOpenQuery }: Props) {
   const [report, setReport] = useState<EvaluationReport | null>(null);
   const [error, setError] = useState<ApiError | null>(null);
   const [scatter, setScatter] = useState<{ x: SearchMethod; y: SearchMethod; metric: MetricName }>({ x: 'bm25', y: 'mvr', metric: 'ndcg' });
+  const [saved, setSaved] = useState<EvaluationSummary[] | null>(null);
+
+  const collectionName = collection?.name ?? null;
+  const loadSaved = useCallback(async () => {
+    if (!collectionName) {
+      setSaved(null);
+      return;
+    }
+    try {
+      const list = await client.listEvaluations({ collection: collectionName });
+      setSaved([...list].sort((a, b) => b.id - a.id));
+    } catch (err) {
+      setError(asApiError(err));
+    }
+  }, [client, collectionName]);
+
+  useEffect(() => {
+    void loadSaved();
+  }, [loadSaved]);
+
+  const show = (r: EvaluationReport) => {
+    setReport(r);
+    const evaluated = METHOD_ORDER.filter((m) => r.methods[m]);
+    setScatter((s) => {
+      const x = evaluated.includes(s.x) ? s.x : (evaluated[0] ?? s.x);
+      const y = evaluated.includes(s.y) && s.y !== x ? s.y : (evaluated.find((m) => m !== x) ?? x);
+      return { ...s, x, y };
+    });
+  };
+
+  const reopen = async (id: number) => {
+    setError(null);
+    try {
+      show(await client.getEvaluation(id));
+    } catch (err) {
+      setError(asApiError(err));
+    }
+  };
+
+  const remove = async (id: number) => {
+    setError(null);
+    try {
+      await client.deleteEvaluation(id);
+      if (report?.id === id) setReport(null);
+    } catch (err) {
+      setError(asApiError(err));
+    }
+    await loadSaved();
+  };
 
   const splits = collection?.splits ?? [];
   useEffect(() => {
@@ -69,18 +123,13 @@ export function EvaluateView({ client, collection, onOpenQuery }: Props) {
     setJob({ job: j, progress: null, cancelling: false });
     j.result
       .then(
-        (r) => {
-          setReport(r);
-          const evaluated = METHOD_ORDER.filter((m) => r.methods[m]);
-          setScatter((s) => {
-            const x = evaluated.includes(s.x) ? s.x : (evaluated[0] ?? s.x);
-            const y = evaluated.includes(s.y) && s.y !== x ? s.y : (evaluated.find((m) => m !== x) ?? x);
-            return { ...s, x, y };
-          });
-        },
+        (r) => show(r),
         (err: unknown) => setError(asApiError(err)),
       )
-      .finally(() => setJob(null));
+      .finally(() => {
+        setJob(null);
+        void loadSaved();
+      });
   };
 
   const toggle = (m: SearchMethod) => setMethods((cur) => (cur.includes(m) ? cur.filter((x) => x !== m) : [...cur, m]));
@@ -151,6 +200,50 @@ export function EvaluateView({ client, collection, onOpenQuery }: Props) {
         )}
       </div>
 
+      {saved && saved.length > 0 && (
+        <div className="panel" data-testid="saved-evaluations">
+          <div className="panel-head">
+            <h3>저장된 평가</h3>
+            <span className="muted small">끝난 평가는 모두 저장됩니다 · {saved.length}개</span>
+          </div>
+          <table className="grid saved-runs">
+            <thead>
+              <tr>
+                <th>#</th>
+                <th>시각</th>
+                <th>분할</th>
+                <th className="num">k</th>
+                <th className="num">질의</th>
+                <th>방법</th>
+                <th className="num">시간</th>
+                <th />
+              </tr>
+            </thead>
+            <tbody>
+              {saved.map((e) => (
+                <tr key={e.id} data-evaluation={e.id} className={report?.id === e.id ? 'current' : undefined} aria-current={report?.id === e.id ? 'true' : undefined}>
+                  <td className="num">{e.id}</td>
+                  <td>{new Date(e.createdAt).toLocaleString('ko-KR')}</td>
+                  <td>{e.split}</td>
+                  <td className="num">{e.k}</td>
+                  <td className="num">{e.queries.toLocaleString('ko-KR')}</td>
+                  <td>{e.methods.map((m) => m.toUpperCase()).join(' · ')}</td>
+                  <td className="num">{e.seconds.toFixed(1)}초</td>
+                  <td className="row" style={{ gap: 6, justifyContent: 'flex-end' }}>
+                    <button type="button" className="btn small" onClick={() => void reopen(e.id)} aria-label={`평가 ${e.id} 열기`}>
+                      열기
+                    </button>
+                    <button type="button" className="btn small danger" onClick={() => void remove(e.id)} aria-label={`평가 ${e.id} 삭제`}>
+                      삭제
+                    </button>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+
       {report && <ReportView report={report} scatter={scatter} onScatter={setScatter} onOpenQuery={onOpenQuery} />}
     </div>
   );
@@ -172,6 +265,13 @@ function ReportView({ report, scatter, onScatter, onOpenQuery }: ReportProps) {
   const wtl = winTieLoss(points);
   const baseline = report.significance[0]?.baseline;
   const base = safeFileName('saegim', report.collection, report.split, `k${report.k}`);
+  const [zoomed, setZoomed] = useState(true);
+  const floor = useMemo(
+    () => (zoomed ? zoomedFloor(bars.flatMap((b) => evaluated.map((m) => b[m]).filter((v): v is number => typeof v === 'number'))) : 0),
+    [zoomed, bars, evaluated.join('|')], // eslint-disable-line react-hooks/exhaustive-deps
+  );
+  const ndcg = metricKey('ndcg', report.k);
+  const pairs = useMemo(() => pairOutcomes(report, ndcg), [report, ndcg]);
 
   return (
     <>
@@ -237,22 +337,34 @@ function ReportView({ report, scatter, onScatter, onOpenQuery }: ReportProps) {
         </table>
         {baseline && (
           <p className="small muted" style={{ marginTop: 8 }}>
-            p값: {METHOD_LABEL[baseline]}와(과) 질의별로 짝지은 무작위화 검정(randomization test). 굵은 값은 열의 최고값, 초록색 p값은 p &lt; {SIGNIFICANT}.
+            p값: {METHOD_LABEL[baseline]}와(과) 질의별로 짝지은 무작위화 검정(randomization test), 비교 하나만의 값. 굵은 값은 열의 최고값, 초록색 p값은 p &lt; {SIGNIFICANT}. 여러 비교를 보정한 p는 아래 유의성 표에 있습니다.
           </p>
         )}
       </div>
+
+      {report.significance.length > 0 && <SignificanceTable report={report} />}
 
       <div className="charts">
         <div className="panel">
           <div className="panel-head">
             <h3>방법별 지표</h3>
+            <span className="spacer" />
+            <label className="check small">
+              <input type="checkbox" checked={zoomed} onChange={(e) => setZoomed(e.target.checked)} />
+              세로축 확대
+            </label>
           </div>
+          {floor > 0 && (
+            <p className="small muted" data-testid="axis-note">
+              세로축은 {floor.toFixed(1)}에서 시작합니다 — 막대 길이가 아니라 막대 위의 값을 비교하세요.
+            </p>
+          )}
           <div className="chart-box" data-testid="metric-chart">
             <ResponsiveContainer width="100%" height="100%">
-              <BarChart data={bars} margin={{ top: 8, right: 8, bottom: 8, left: -12 }}>
+              <BarChart data={bars} margin={{ top: 20, right: 8, bottom: 8, left: -4 }}>
                 <CartesianGrid vertical={false} stroke="#e1e5ea" />
                 <XAxis dataKey="metric" tick={{ fontSize: 12 }} />
-                <YAxis domain={[0, 1]} tick={{ fontSize: 12 }} />
+                <YAxis domain={[floor, 1]} allowDataOverflow tick={{ fontSize: 12 }} tickFormatter={(v: number) => v.toFixed(2)} />
                 <Tooltip formatter={(v, name) => [Number(v).toFixed(4), METHOD_LABEL[name as SearchMethod] ?? String(name)]} />
                 <Legend
                   formatter={(v: string) => METHOD_LABEL[v as SearchMethod] ?? v}
@@ -260,7 +372,9 @@ function ReportView({ report, scatter, onScatter, onOpenQuery }: ReportProps) {
                   wrapperStyle={{ fontSize: 12 }}
                 />
                 {evaluated.map((m) => (
-                  <Bar key={m} dataKey={m} fill={METHOD_COLOUR[m]} isAnimationActive={false} radius={[3, 3, 0, 0]} />
+                  <Bar key={m} dataKey={m} fill={METHOD_COLOUR[m]} isAnimationActive={false} radius={[3, 3, 0, 0]}>
+                    <LabelList dataKey={m} position="top" fontSize={10} fill="#3b4350" formatter={(v: unknown) => (typeof v === 'number' ? v.toFixed(2) : '')} />
+                  </Bar>
                 ))}
               </BarChart>
             </ResponsiveContainer>
@@ -299,10 +413,17 @@ function ReportView({ report, scatter, onScatter, onOpenQuery }: ReportProps) {
           </p>
           <div className="chart-box" data-testid="scatter">
             <ResponsiveContainer width="100%" height="100%">
-              <ScatterChart margin={{ top: 8, right: 16, bottom: 16, left: -8 }}>
+              <ScatterChart margin={{ top: 8, right: 16, bottom: 20, left: 12 }}>
                 <CartesianGrid stroke="#e1e5ea" />
                 <XAxis type="number" dataKey="x" domain={[0, 1]} name={METHOD_LABEL[scatter.x]} tick={{ fontSize: 12 }} label={{ value: `${METHOD_LABEL[scatter.x]} ${METRIC_LABEL[scatter.metric]}@${report.k}`, position: 'insideBottom', offset: -8, fontSize: 12 }} />
-                <YAxis type="number" dataKey="y" domain={[0, 1]} name={METHOD_LABEL[scatter.y]} tick={{ fontSize: 12 }} />
+                <YAxis
+                  type="number"
+                  dataKey="y"
+                  domain={[0, 1]}
+                  name={METHOD_LABEL[scatter.y]}
+                  tick={{ fontSize: 12 }}
+                  label={{ value: `${METHOD_LABEL[scatter.y]} ${METRIC_LABEL[scatter.metric]}@${report.k}`, angle: -90, position: 'insideLeft', offset: -4, fontSize: 12, style: { textAnchor: 'middle' } }}
+                />
                 <ZAxis range={[70, 70]} />
                 <ReferenceLine segment={[{ x: 0, y: 0 }, { x: 1, y: 1 }]} stroke="#9aa4b2" strokeDasharray="4 4" />
                 <Tooltip
@@ -335,6 +456,129 @@ function ReportView({ report, scatter, onScatter, onOpenQuery }: ReportProps) {
           </div>
         </div>
       </div>
+
+      {pairs.length > 0 && <PairTable pairs={pairs} metricLabel={`${METRIC_LABEL.ndcg}@${report.k}`} onOpenQuery={onOpenQuery} />}
     </>
+  );
+}
+
+function SignificanceTable({ report }: { report: EvaluationReport }) {
+  const m = report.significanceMethod;
+  const rows = METHOD_ORDER.flatMap((method) =>
+    report.significance.filter((s) => s.method === method).sort((a, b) => METRIC_ORDER.indexOf(a.metric.split('@')[0] as MetricName) - METRIC_ORDER.indexOf(b.metric.split('@')[0] as MetricName)),
+  );
+  return (
+    <div className="panel" data-testid="significance">
+      <div className="panel-head">
+        <h3>유의성</h3>
+        <span className="muted small" data-testid="significance-method">
+          {m.test} · {m.trials.toLocaleString('ko-KR')}회 · 보정: {m.correction} (비교 {m.comparisons}개)
+        </span>
+      </div>
+      <table className="grid significance-table">
+        <thead>
+          <tr>
+            <th>비교</th>
+            <th>지표</th>
+            <th className="num">평균 차이</th>
+            <th className="num">p</th>
+            <th className="num">보정 p</th>
+          </tr>
+        </thead>
+        <tbody>
+          {rows.map((s) => (
+            <tr key={`${s.method}-${s.metric}`} data-method={s.method} data-metric={s.metric}>
+              <td>
+                {METHOD_LABEL[s.method]} <span className="muted">대</span> {METHOD_LABEL[s.baseline]}
+              </td>
+              <td>{s.metric}</td>
+              <td className="num">{s.meanDifference >= 0 ? '+' : ''}{s.meanDifference.toFixed(4)}</td>
+              <td className="num">{formatPValue(s.pValue)}</td>
+              <td className={`num${s.adjustedPValue < SIGNIFICANT ? ' sig' : ''}`} data-testid="adjusted-p">
+                {formatPValue(s.adjustedPValue)}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <p className="small muted" style={{ marginTop: 8 }}>
+        보정 p는 이 보고서의 비교 {m.comparisons}개(방법 × 지표) 전체에 {m.correction} 보정을 적용한 값입니다. 초록색은 보정 p &lt; {SIGNIFICANT}.
+      </p>
+    </div>
+  );
+}
+
+const PAIR_ROWS = 8;
+
+function PairTable({ pairs, metricLabel, onOpenQuery }: { pairs: PairOutcome[]; metricLabel: string; onOpenQuery(text: string): void }) {
+  const [open, setOpen] = useState(0);
+  const pair = pairs[Math.min(open, pairs.length - 1)]!;
+  return (
+    <div className="panel" data-testid="pair-table">
+      <div className="panel-head">
+        <h3>방법 쌍별 승패</h3>
+        <span className="muted small">질의마다 {metricLabel}이(가) 더 높은 방법</span>
+      </div>
+      <table className="grid">
+        <thead>
+          <tr>
+            <th>쌍</th>
+            <th className="num">앞 방법 우세</th>
+            <th className="num">동률</th>
+            <th className="num">뒤 방법 우세</th>
+            <th />
+          </tr>
+        </thead>
+        <tbody>
+          {pairs.map((p, i) => (
+            <tr key={`${p.a}-${p.b}`} data-pair={`${p.a}-${p.b}`} className={i === open ? 'current' : undefined}>
+              <td>
+                {METHOD_LABEL[p.a]} <span className="muted">대</span> {METHOD_LABEL[p.b]}
+              </td>
+              <td className="num" data-testid="wins">{p.aWins.length}</td>
+              <td className="num">{p.ties}</td>
+              <td className="num" data-testid="losses">{p.bWins.length}</td>
+              <td>
+                <button type="button" className="btn small" onClick={() => setOpen(i)} aria-pressed={i === open}>
+                  질의 보기
+                </button>
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <div className="pair-lists" data-testid="pair-queries">
+        {([
+          [pair.a, pair.aWins, (q: { a: number; b: number }) => [q.a, q.b]],
+          [pair.b, pair.bWins, (q: { a: number; b: number }) => [q.b, q.a]],
+        ] as const).map(([winner, list, vals]) => (
+          <div key={winner} data-winner={winner}>
+            <h4 className="small">
+              {METHOD_LABEL[winner]} 우세 ({list.length})
+            </h4>
+            {list.length === 0 ? (
+              <p className="small muted">없음</p>
+            ) : (
+              <ul className="pair-list">
+                {list.slice(0, PAIR_ROWS).map((q) => {
+                  const [w, l] = vals(q);
+                  return (
+                    <li key={q.queryId}>
+                      <button type="button" className="linklike" onClick={() => onOpenQuery(q.query)} title="이 질의로 검색" data-query-id={q.queryId}>
+                        <span lang="ko">{q.query}</span>
+                      </button>
+                      <span className="num small muted">
+                        {w.toFixed(3)} / {l.toFixed(3)}
+                      </span>
+                    </li>
+                  );
+                })}
+                {list.length > PAIR_ROWS && <li className="small muted">… 외 {list.length - PAIR_ROWS}개 (질의별 CSV에 모두 있습니다)</li>}
+              </ul>
+            )}
+          </div>
+        ))}
+      </div>
+    </div>
   );
 }

@@ -1,0 +1,127 @@
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { EvaluationReport } from '../../main/contract/api.js';
+import { artifactPath, shot, CHROMIUM, CHROMIUM_ARGS, chromiumMissing, startAppServer, type AppServer } from './harness.js';
+
+/**
+ * The research views (saved evaluations, significance, the query browser, qrels marks, deep links, the
+ * alignment comparison) in Chromium against the real engine and the demo corpus. Expected values come from
+ * the engine, asked directly.
+ */
+const missing = chromiumMissing();
+if (missing) console.warn(`browser tests skipped: ${missing}`);
+
+const WAIT = { timeout: 30_000 };
+const COLLECTION = 'demo-ko';
+
+let browser: Browser;
+let app: AppServer;
+/** One evaluation the engine saved before any page opened. */
+let saved: EvaluationReport;
+
+beforeAll(async () => {
+  if (missing) return;
+  [browser, app] = await Promise.all([chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS }), startAppServer({ progressDelayMs: 0 })]);
+  saved = await app.api.evaluate({ collection: COLLECTION, k: 10, split: 'test', baseline: 'bm25' });
+}, 180_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await app?.close();
+});
+
+interface Session {
+  context: BrowserContext;
+  page: Page;
+  problems: string[];
+}
+
+async function openSession(url: string): Promise<Session> {
+  const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, locale: 'ko-KR', acceptDownloads: true });
+  const page = await context.newPage();
+  const problems: string[] = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error') problems.push(m.text());
+  });
+  page.on('pageerror', (e) => problems.push(e.message));
+  await page.goto(url);
+  return { context, page, problems };
+}
+
+async function appReady(page: Page): Promise<void> {
+  await page.getByLabel('질의', { exact: true }).waitFor();
+  await expect.poll(() => page.getByLabel('컬렉션 선택').inputValue(), WAIT).not.toBe('');
+}
+
+describe.skipIf(!!missing)('research views in Chromium (real engine)', () => {
+  let session: Session;
+  let page: Page;
+
+  beforeEach(async () => {
+    session = await openSession(app.pageUrl);
+    page = session.page;
+    await appReady(page);
+  });
+
+  afterEach(async () => {
+    await session?.context.close();
+    expect(session.problems, 'console errors').toEqual([]);
+  });
+
+  it('lists saved evaluations, reopens one with adjusted p-values, value labels and per-pair wins, and deletes one', async () => {
+    await page.getByRole('tab', { name: /평가/ }).click();
+    const row = page.locator(`[data-testid="saved-evaluations"] tr[data-evaluation="${saved.id}"]`);
+    await row.waitFor(WAIT);
+    await page.getByRole('button', { name: `평가 ${saved.id} 열기` }).click();
+    await page.getByTestId('metric-table').waitFor(WAIT);
+    expect(await row.getAttribute('aria-current')).toBe('true');
+
+    // Every metric of every compared method, with the corrected p, and the test and correction named.
+    const sig = page.getByTestId('significance');
+    expect(await sig.locator('tbody tr').count()).toBe(saved.significance.length);
+    expect(saved.significance.length).toBe(3 * 4);
+    for (const s of saved.significance) {
+      const cell = sig.locator(`tr[data-method="${s.method}"][data-metric="${s.metric}"] [data-testid="adjusted-p"]`);
+      expect(await cell.textContent()).toBe(s.adjustedPValue < 0.001 ? 'p < 0.001' : `p = ${s.adjustedPValue.toFixed(3)}`);
+    }
+    const method = await page.getByTestId('significance-method').textContent();
+    expect(method).toContain(saved.significanceMethod.test);
+    expect(method).toContain(saved.significanceMethod.correction);
+
+    // Bars carry their values; the axis starts above 0 when every value is high.
+    const labels = await page.locator('[data-testid="metric-chart"] .recharts-label-list text').allTextContents();
+    expect(labels).toContain(saved.methods.mvr!['ndcg@10']!.toFixed(2));
+    expect(labels).toContain(saved.methods.bm25!['ndcg@10']!.toFixed(2));
+    const lowest = Math.min(...Object.values(saved.methods).flatMap((v) => Object.values(v)));
+    expect(await page.getByTestId('axis-note').count()).toBe(lowest >= 0.15 ? 1 : 0);
+    // Both scatter axes say what they measure.
+    const axisLabels = await page.locator('[data-testid="scatter"] .recharts-label').allTextContents();
+    expect(axisLabels).toEqual(expect.arrayContaining(['BM25 nDCG@10', 'MVR (MaxSim) nDCG@10']));
+
+    // MVR against BM25, query by query on nDCG@10, as the engine's per-query values say.
+    const wins = saved.perQuery.filter((q) => q.values.mvr!['ndcg@10']! > q.values.bm25!['ndcg@10']! + 1e-9);
+    const losses = saved.perQuery.filter((q) => q.values.bm25!['ndcg@10']! > q.values.mvr!['ndcg@10']! + 1e-9);
+    const pair = page.locator('[data-testid="pair-table"] tr[data-pair="mvr-bm25"]');
+    expect(await pair.locator('[data-testid="wins"]').textContent()).toBe(String(wins.length));
+    expect(await pair.locator('[data-testid="losses"]').textContent()).toBe(String(losses.length));
+    await page.mouse.move(0, 0);
+    await shot(page, artifactPath('research-evaluate.png'));
+
+    // A listed query opens in Search.
+    await pair.getByRole('button', { name: '질의 보기' }).click();
+    const first = page.locator('[data-testid="pair-queries"] [data-winner="mvr"] button').first();
+    const query = await first.textContent();
+    await first.click();
+    await expect.poll(() => page.getByLabel('질의', { exact: true }).inputValue(), WAIT).toBe(query);
+    await page.getByTestId('results').waitFor(WAIT);
+
+    // A run survives a reload; deleting it removes it from the engine too.
+    await page.reload();
+    await appReady(page);
+    await page.getByRole('tab', { name: /평가/ }).click();
+    await row.waitFor(WAIT);
+    await page.getByRole('button', { name: `평가 ${saved.id} 삭제` }).click();
+    await expect.poll(() => row.count(), WAIT).toBe(0);
+    expect((await app.api.listEvaluations({ collection: COLLECTION })).map((e) => e.id)).not.toContain(saved.id);
+  });
+});
