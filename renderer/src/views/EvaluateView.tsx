@@ -23,7 +23,6 @@ import { METHOD_COLOUR, MethodName, MethodSelect } from '../components/methods.j
 import { ProgressBar } from '../components/ProgressBar.js';
 import { metricsCsv, perQueryCsv } from '../logic/csv.js';
 import {
-  adjustedPValue,
   barChartData,
   formatPValue,
   METHOD_LABEL,
