@@ -71,7 +71,14 @@ function ids(response: SearchResponse, method: SearchMethod): string[] {
   return response.results.find((r) => r.method === method)!.hits.map((h) => h.docId);
 }
 
+/** The page has its engine info and a collection to search: before that, Enter has nothing to search. */
+async function appReady(page: Page): Promise<void> {
+  await page.getByLabel('질의', { exact: true }).waitFor();
+  await expect.poll(() => page.getByLabel('컬렉션 선택').inputValue(), WAIT).not.toBe('');
+}
+
 async function searchFor(page: Page, query: string): Promise<void> {
+  await appReady(page);
   const box = page.getByLabel('질의', { exact: true });
   await box.fill(query);
   await box.press('Enter');
@@ -86,7 +93,7 @@ describe.skipIf(!!missing)('the app in Chromium (browser mode, real engine)', ()
   beforeEach(async () => {
     session = await openSession(app.pageUrl);
     page = session.page;
-    await page.getByLabel('질의', { exact: true }).waitFor();
+    await appReady(page);
   });
 
   afterEach(async () => {
@@ -331,7 +338,7 @@ describe.skipIf(!!missing)('datasets: import, index with progress, cancel and re
 
   beforeAll(async () => {
     // Each progress event is held back so the bar can be watched and the job cancelled halfway.
-    app = await startAppServer({ noDemo: true, progressDelayMs: 600 });
+    app = await startAppServer({ noDemo: true, progressDelayMs: 1000 });
   }, 180_000);
 
   afterAll(async () => {
@@ -417,7 +424,7 @@ describe.skipIf(!!missing)('datasets: import, index with progress, cancel and re
 });
 
 describe.skipIf(!!missing)('first run', () => {
-  // Its own server, with the first run slowed so the page sees each stage of it.
+  // Its own server, with the first run started by the test and slowed so the page sees it encode.
   let app: AppServer;
 
   beforeAll(async () => {
@@ -434,13 +441,17 @@ describe.skipIf(!!missing)('first run', () => {
       await expect.poll(() => page.locator('.statusbar').textContent(), WAIT).toContain('saegim-dlm-mini-ko');
       expect(await page.getByLabel('컬렉션 선택').locator('option').allTextContents()).toEqual(['컬렉션 없음']);
       app.startFirstRun();
-      await expect.poll(async () => (await app.api.info()).bootstrap?.state, { timeout: 30_000 }).toBe('running');
+      // Imported, and held before indexing.
+      await expect.poll(async () => (await app.api.listCollections()).map((c) => [c.name, c.indexed]), { timeout: 60_000 }).toEqual([['demo-ko', 0]]);
+      expect((await app.api.info()).bootstrap?.state).toBe('running');
       // A page opened (or reloaded) while the first run works shows it and follows it to the end.
       await page.reload();
       const banner = page.getByTestId('bootstrap');
-      await banner.waitFor({ timeout: 60_000 });
+      await banner.waitFor();
       expect(await banner.textContent()).toContain('처음 실행 준비 중');
       expect(await banner.textContent()).toContain('demo-ko');
+      expect(await page.getByLabel('컬렉션 선택').inputValue()).toBe('demo-ko');
+      app.indexFirstRun();
       await expect.poll(() => banner.textContent(), { timeout: 120_000 }).toMatch(/인코딩 중 [\d,]+ \/ 300/);
       await shot(page, artifactPath('first-run.png'));
       await banner.waitFor({ state: 'detached', timeout: 180_000 });
@@ -490,7 +501,6 @@ describe.skipIf(!!missing)('without the token', () => {
   it('drops what it showed once the token is gone, instead of leaving stale results', async () => {
     const { context, page, problems } = await openSession(app.pageUrl);
     try {
-      await page.getByLabel('질의', { exact: true }).waitFor();
       await searchFor(page, QUERY);
       expect((await columnIds(page, 'mvr')).length).toBeGreaterThan(0);
       await context.clearCookies();

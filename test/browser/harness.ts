@@ -19,8 +19,10 @@ export interface AppServer {
   token: string;
   /** The same engine, asked directly over HTTP with the token. */
   api: SaegimApi;
-  /** Starts the first run in the background, as `saegim serve` does (with `firstRunWhenAsked`). */
+  /** Starts the first run in the background, as `saegim serve` does; it stops before indexing (with `firstRunWhenAsked`). */
   startFirstRun(): void;
+  /** Lets the first run go on to index the demo. */
+  indexFirstRun(): void;
   close(): Promise<void>;
 }
 
@@ -30,8 +32,8 @@ export interface AppServerOptions {
   /** Skip the first-run import and indexing of the bundled demo corpus. */
   noDemo?: boolean;
   /**
-   * Serve at once and leave the first run (the demo's import and indexing) until startFirstRun(), so a page
-   * can be open before it starts: while the engine works, its process answers slowly.
+   * Serve at once and leave the first run (the demo's import, then its indexing) to startFirstRun() and
+   * indexFirstRun(), so a page can load while the engine is idle: while it works, its process answers slowly.
    */
   firstRunWhenAsked?: boolean;
 }
@@ -116,8 +118,9 @@ export function httpApi(origin: string, token: string): SaegimApi {
 
 /** What app-server.ts prints once it listens, before a JSON object with url, pageUrl and token. */
 export const APP_SERVER_READY = 'saegim-app-server ';
-/** The line that tells app-server.ts to start the first run. */
+/** The lines that tell app-server.ts to start the first run, and to let it go on to indexing. */
 export const APP_SERVER_FIRST_RUN = 'first-run';
+export const APP_SERVER_FIRST_RUN_INDEX = 'first-run-index';
 
 /**
  * The app as a browser sees it: the built renderer and the real engine (bundled model, demo corpus, a
@@ -155,6 +158,9 @@ export async function startAppServer(opts: AppServerOptions = {}): Promise<AppSe
     api: httpApi(ready.url, ready.token),
     startFirstRun() {
       child.stdin.write(`${APP_SERVER_FIRST_RUN}\n`);
+    },
+    indexFirstRun() {
+      child.stdin.write(`${APP_SERVER_FIRST_RUN_INDEX}\n`);
     },
     async close() {
       // Closing its stdin asks it to stop; it closes the server and the engine and removes its database.

@@ -20,8 +20,8 @@ const BAD_JSONL = join(ROOT, 'test', 'fixtures', 'datasets', 'jsonl', 'bad-lines
 const KORQUAD_MINI = join(ROOT, 'test', 'fixtures', 'datasets', 'squad', 'korquad-mini.json');
 const DEMO_CORPUS = join(ROOT, 'assets', 'datasets', 'demo-ko', 'corpus.jsonl');
 /** Passages in the demo slice that jobs are cancelled on: enough one-passage batches to outlast a round trip. */
-const SLICE_PASSAGES = 60;
-const ORPHAN_GRACE_MS = 300;
+const SLICE_PASSAGES = 100;
+const ORPHAN_GRACE_MS = 600;
 
 let home: string;
 let staticDir: string;
@@ -372,7 +372,7 @@ describe('startServer', () => {
     await service.importDataset({ path: slice, name: '다시-연결' });
     const jobId = await startJob('indexCollection', [{ collection: '다시-연결', batchSize: 2 }]);
     await readEvents(jobId, (e) => (e.event === 'progress' ? 'stop' : undefined));
-    await new Promise((r) => setTimeout(r, ORPHAN_GRACE_MS / 3));
+    await new Promise((r) => setTimeout(r, ORPHAN_GRACE_MS / 6));
     const outcome = (await readEvents(jobId)).at(-1)!;
     expect(outcome.event).toBe('result');
     expect((outcome.data as { result: IndexReport }).result.totalIndexed).toBe(SLICE_PASSAGES);
