@@ -30,7 +30,7 @@ import type {
 } from './contract/api.js';
 import { SaegimError, throwIfAborted } from './contract/errors.js';
 import type { SaegimApi } from './contract/methods.js';
-import { SEARCH_METHODS, type EncodedText, type ExecutionProvider, type Passage, type SearchMethod, type TokenVectors } from './contract/types.js';
+import { SEARCH_METHODS, type EncodedText, type ExecutionProvider, type SearchMethod, type TokenVectors } from './contract/types.js';
 import { TokenEncoder } from './encoders/onnx-encoder.js';
 import { availableExecutionProviders } from './encoders/providers.js';
 import { evaluateCollection } from './eval/runner.js';

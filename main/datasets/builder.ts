@@ -1,5 +1,6 @@
 import type { DatasetFormat, ParsedDataset, Passage, Qrel, Query, SourceLocation } from '../contract/types.js';
 import type { IssueLog } from './issues.js';
+import { readContext } from './read-context.js';
 import { cleanText } from './records.js';
 
 /** Where a record sits; a function when finding the line is costly (SQuAD) and only needed for a report. */
@@ -31,6 +32,9 @@ export class DatasetBuilder {
   private readonly queryIds = new Map<string, number>();
   private emptyPassages = 0;
   private duplicatePassagesMerged = 0;
+  private passageCount = 0;
+  /** Where accepted passages go instead of `passages` during a streaming import (datasets/stream.ts). */
+  private readonly onPassage = readContext.getStore()?.onPassage;
 
   constructor(
     private readonly format: DatasetFormat,
@@ -62,7 +66,10 @@ export class DatasetBuilder {
     }
     this.passageIds.set(id, lineOf(at));
     const t = title ? cleanText(title).trim() : '';
-    this.passages.push(t ? { id, title: t, text: body } : { id, text: body });
+    const passage: Passage = t ? { id, title: t, text: body } : { id, text: body };
+    this.passageCount++;
+    if (this.onPassage) this.onPassage(passage, at);
+    else this.passages.push(passage);
     return true;
   }
 
@@ -99,7 +106,7 @@ export class DatasetBuilder {
   build(): ParsedDataset {
     // Bad records first: in a strict read they, not the emptiness they caused, are what the user must fix.
     this.log.finish();
-    if (this.passages.length === 0) {
+    if (this.passageCount === 0) {
       const skipped = this.log.skippedCount;
       const reason =
         skipped > 0

@@ -1,4 +1,5 @@
 import { createReadStream } from 'node:fs';
+import { meterRead } from './read-context.js';
 import { firstInvalidUtf8 } from './utf8.js';
 
 export type NumberedLine = { line: number; text: string; invalid?: undefined } | { line: number; text?: undefined; invalid: string };
@@ -31,6 +32,7 @@ export async function* numberedLines(path: string): AsyncGenerator<NumberedLine>
   };
   try {
     for await (const chunk of input as AsyncIterable<Buffer>) {
+      meterRead(chunk.length);
       let from = 0;
       for (let nl = chunk.indexOf(0x0a, from); nl >= 0; nl = chunk.indexOf(0x0a, from)) {
         const piece = chunk.subarray(from, nl);

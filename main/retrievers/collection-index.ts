@@ -1,12 +1,12 @@
 import { SaegimError } from '../contract/errors.js';
 import type { ScoredPassage, TokenVectors } from '../contract/types.js';
-import { ANALYZER_NAME } from '../search/analyzer.js';
-import { Bm25Index } from '../search/bm25.js';
 import { MaxSimIndex } from '../search/maxsim.js';
 import { indexedText, punctuationMask } from '../search/passage-text.js';
 import { PooledVectorIndex } from '../search/svr.js';
 import { rankOfSlot } from '../search/top-k.js';
+import type { Bm25Ranker } from '../store/bm25-postings.js';
 import type { SaegimStore, StoredPassage } from '../store/store.js';
+import { openCollectionBm25 } from './bm25-source.js';
 
 /**
  * What one collection's retrievers rank from, loaded lazily from the store and kept while the collection's
@@ -14,7 +14,7 @@ import type { SaegimStore, StoredPassage } from '../store/store.js';
  * for the MaxSim kernel (only for the punctuation setting in use) and pooled vectors for SVR.
  */
 export class CollectionIndex {
-  private bm25: Bm25Index | null = null;
+  private bm25: Bm25Ranker | null = null;
   private readonly maxsim = new Map<boolean, MaxSimIndex>();
   private pooled: PooledVectorIndex | null = null;
   /** `vectorDocIds[slot]` is the passage behind vector slot `slot` of the MaxSim and pooled indexes. */
@@ -32,15 +32,8 @@ export class CollectionIndex {
     return this.store.passage(this.collectionId, docId);
   }
 
-  bm25Index(): Bm25Index {
-    if (!this.bm25) {
-      const saved = this.store.loadBm25(this.collectionId);
-      // Postings from an older analyzer are rebuilt rather than trusted: their terms would not match queries.
-      this.bm25 =
-        saved && saved.analyzer === ANALYZER_NAME
-          ? Bm25Index.fromPostings(JSON.parse(saved.postings.toString('utf8')))
-          : Bm25Index.build(this.store.passages(this.collectionId).map((p) => ({ id: p.id, text: indexedText(p) })));
-    }
+  bm25Index(): Bm25Ranker {
+    this.bm25 ??= openCollectionBm25(this.store, this.collectionId);
     return this.bm25;
   }
 

@@ -160,6 +160,42 @@ export class Bm25Index {
     return index;
   }
 
+  /**
+   * Wraps postings already grouped by term (the store's rows, decoded): `docs` are slots into `docIds`,
+   * ascending within each term, as `build` would have given them.
+   */
+  static fromArrays(
+    saved: {
+      docIds: string[];
+      docLengths: ArrayLike<number>;
+      terms: string[];
+      offsets: Int32Array<ArrayBuffer>;
+      docs: Int32Array<ArrayBuffer>;
+      tfs: Int32Array<ArrayBuffer>;
+    },
+    params: Bm25Parameters = DEFAULT_BM25,
+  ): Bm25Index {
+    const n = saved.docIds.length;
+    if (saved.docLengths.length !== n) throw new SaegimError('bad-input', `BM25 postings list ${n} documents but ${saved.docLengths.length} lengths`);
+    if (saved.offsets.length !== saved.terms.length + 1 || saved.offsets[saved.terms.length] !== saved.docs.length) {
+      throw new SaegimError('bad-input', 'BM25 postings offsets do not match their terms');
+    }
+    const index = new Bm25Index(params);
+    index.docIds = saved.docIds;
+    index.docLengths = Float64Array.from(saved.docLengths);
+    for (let slot = 0; slot < n; slot++) {
+      index.slotById.set(saved.docIds[slot]!, slot);
+      index.totalLength += index.docLengths[slot]!;
+    }
+    if (index.slotById.size !== n) throw new SaegimError('bad-input', 'BM25 postings list a document twice');
+    index.terms = saved.terms;
+    index.termIds = new Map(saved.terms.map((term, id) => [term, id]));
+    index.offsets = saved.offsets;
+    index.postingDocs = saved.docs;
+    index.postingTfs = saved.tfs;
+    return index;
+  }
+
   /** Live documents. */
   get size(): number {
     return this.docIds.length - this.removedSlots.size;

@@ -69,10 +69,48 @@ CREATE TABLE IF NOT EXISTS doc_vectors (
   PRIMARY KEY (collection_id, ord),
   FOREIGN KEY (collection_id, ord) REFERENCES documents(collection_id, ord) ON DELETE CASCADE
 );
+-- Postings of databases written before bm25_terms: one JSON blob per collection, migrated when first read.
 CREATE TABLE IF NOT EXISTS bm25_indexes (
   collection_id INTEGER PRIMARY KEY REFERENCES collections(id) ON DELETE CASCADE,
   analyzer TEXT NOT NULL,
   postings BLOB NOT NULL
+);
+-- BM25 postings as rows (store/bm25-postings.ts): totals per collection, one row per term and segment,
+-- and per segment the passages' analysed lengths.
+CREATE TABLE IF NOT EXISTS bm25_stats (
+  collection_id INTEGER PRIMARY KEY REFERENCES collections(id) ON DELETE CASCADE,
+  analyzer TEXT NOT NULL,
+  k1 REAL NOT NULL,
+  b REAL NOT NULL,
+  docs INTEGER NOT NULL,
+  total_length INTEGER NOT NULL,
+  postings INTEGER NOT NULL,
+  bytes INTEGER NOT NULL,
+  next_segment INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS bm25_terms (
+  collection_id INTEGER NOT NULL REFERENCES collections(id) ON DELETE CASCADE,
+  term TEXT NOT NULL,
+  segment INTEGER NOT NULL,
+  df INTEGER NOT NULL,
+  postings BLOB NOT NULL,
+  PRIMARY KEY (collection_id, term, segment)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS bm25_lengths (
+  collection_id INTEGER NOT NULL REFERENCES collections(id) ON DELETE CASCADE,
+  segment INTEGER NOT NULL,
+  ords BLOB NOT NULL,
+  lengths BLOB NOT NULL,
+  PRIMARY KEY (collection_id, segment)
+);
+-- A collection still being imported (store/staging.ts): hidden until the row goes, deleted when its
+-- process died.
+CREATE TABLE IF NOT EXISTS collection_imports (
+  collection_id INTEGER PRIMARY KEY REFERENCES collections(id) ON DELETE CASCADE,
+  name TEXT NOT NULL,
+  pid INTEGER NOT NULL,
+  host TEXT NOT NULL,
+  heartbeat_at INTEGER NOT NULL
 );
 -- Who is indexing a collection: one indexer at a time, so two never encode the same passages. A row whose
 -- process is gone, or whose heartbeat is older than the lease, is taken over.

@@ -177,7 +177,10 @@ export class SaegimStore {
   }
 
   collections(): CollectionRow[] {
-    return this.stmt(`SELECT id, name, format, source, created_at AS createdAt FROM collections ORDER BY created_at, id`).all() as CollectionRow[];
+    return this.stmt(
+      `SELECT id, name, format, source, created_at AS createdAt FROM collections
+       WHERE id NOT IN (SELECT collection_id FROM collection_imports) ORDER BY created_at, id`,
+    ).all() as CollectionRow[];
   }
 
   deleteCollection(name: string): void {
@@ -197,7 +200,8 @@ export class SaegimStore {
       indexed: one(`SELECT COUNT(*) AS n FROM doc_vectors WHERE collection_id = ?`),
       indexBytes:
         one(`SELECT SUM(length(vectors) + length(offsets) + length(token_ids) + length(pooled)) AS n FROM doc_vectors WHERE collection_id = ?`) +
-        one(`SELECT SUM(length(postings)) AS n FROM bm25_indexes WHERE collection_id = ?`),
+        one(`SELECT SUM(length(postings)) AS n FROM bm25_indexes WHERE collection_id = ?`) +
+        one(`SELECT SUM(bytes) AS n FROM bm25_stats WHERE collection_id = ?`),
       splits,
     };
   }
