@@ -1,8 +1,9 @@
-import { useCallback, useEffect, useMemo, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { CollectionSummary, EngineInfo } from '../../main/contract/api.js';
 import { asApiError, watchUnauthorized, type ApiError, type SaegimClient } from './api/client.js';
 import { ErrorNotice, UnauthorizedNotice } from './components/ErrorNotice.js';
 import { ProgressBar } from './components/ProgressBar.js';
+import { readRoute, routeSearch, type Route } from './logic/route.js';
 import { AlignmentView, type AlignmentTarget } from './views/AlignmentView.js';
 import { DatasetsView } from './views/DatasetsView.js';
 import { EvaluateView } from './views/EvaluateView.js';
@@ -24,7 +25,9 @@ const BOOTSTRAP_POLL_MS = 1500;
 
 export function App({ client: given }: { client: SaegimClient }) {
   const [unauthorized, setUnauthorized] = useState(false);
-  const [tab, setTab] = useState<Tab>('search');
+  const initialRoute = useRef(readRoute(window.location.search));
+  const [tab, setTab] = useState<Tab>(initialRoute.current.view ?? 'search');
+  const [searched, setSearched] = useState<string | null>(null);
   const [info, setInfo] = useState<EngineInfo | null>(null);
   const [collections, setCollections] = useState<CollectionSummary[] | null>(null);
   const [active, setActive] = useState<string | null>(null);
@@ -50,7 +53,14 @@ export function App({ client: given }: { client: SaegimClient }) {
       setInfo(i);
       setCollections(c);
       setLoadError(null);
-      setActive((current) => (current && c.some((x) => x.name === current) ? current : (c.find((x) => x.indexed > 0)?.name ?? c[0]?.name ?? null)));
+      const linked = initialRoute.current.collection;
+      setActive((current) =>
+        current && c.some((x) => x.name === current)
+          ? current
+          : linked && c.some((x) => x.name === linked)
+            ? linked
+            : (c.find((x) => x.indexed > 0)?.name ?? c[0]?.name ?? null),
+      );
     } catch (err) {
       setLoadError(asApiError(err));
     }
@@ -78,6 +88,73 @@ export function App({ client: given }: { client: SaegimClient }) {
     setQueryRequest({ text, nonce: Date.now() });
     setTab('search');
   };
+
+  // A bookmarked address is applied once the collections are known; until then the address is left alone.
+  const [routed, setRouted] = useState(false);
+  const applyRoute = useCallback((r: Partial<Route>, collectionName: string | null) => {
+    setTab(r.view ?? 'search');
+    if (r.collection) setActive(r.collection);
+    const c = r.collection ?? collectionName;
+    if (r.query && c) {
+      setQueryRequest((cur) => (cur?.text === r.query ? cur : { text: r.query!, nonce: Date.now() }));
+      if (r.view === 'alignment' && r.doc) {
+        setTarget((cur) =>
+          cur && cur.docId === r.doc && cur.query === r.query && cur.collection === c
+            ? cur
+            : { collection: c, query: r.query!, docId: r.doc!, skipPunctuation: false, ranks: {}, from: 'mvr' },
+        );
+      }
+    }
+  }, []);
+  useEffect(() => {
+    if (routed || !collections) return;
+    const r = initialRoute.current;
+    const c = r.collection && collections.some((x) => x.name === r.collection) ? r.collection : active;
+    applyRoute({ ...r, collection: c }, c);
+    setRouted(true);
+  }, [routed, collections, active, applyRoute]);
+
+  const route: Route = {
+    view: tab,
+    collection: active,
+    query: tab === 'alignment' ? (target?.query ?? null) : searched,
+    doc: tab === 'alignment' ? (target?.docId ?? null) : null,
+  };
+  const search = routeSearch(route);
+  const lastView = useRef<{ view: Tab; doc: string | null }>({ view: tab, doc: null });
+  useEffect(() => {
+    if (!routed) return;
+    if (search !== window.location.search) {
+      // A new view or passage is a step Back can undo; a new query or collection in the same view replaces the entry.
+      const step = lastView.current.view !== route.view || lastView.current.doc !== route.doc;
+      const url = `${window.location.pathname}${search}${window.location.hash}`;
+      if (step) window.history.pushState(null, '', url);
+      else window.history.replaceState(null, '', url);
+    }
+    lastView.current = { view: route.view, doc: route.doc };
+  }, [routed, search]); // eslint-disable-line react-hooks/exhaustive-deps
+
+  useEffect(() => {
+    const onPop = () => {
+      const r = readRoute(window.location.search);
+      lastView.current = { view: r.view ?? 'search', doc: r.doc ?? null };
+      applyRoute(r, active);
+    };
+    window.addEventListener('popstate', onPop);
+    return () => window.removeEventListener('popstate', onPop);
+  }, [applyRoute, active]);
+
+  useEffect(() => {
+    if (tab !== 'alignment') return;
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key !== 'Escape' || e.defaultPrevented) return;
+      const el = e.target as HTMLElement | null;
+      if (el && (el.tagName === 'INPUT' || el.tagName === 'SELECT' || el.tagName === 'TEXTAREA')) return;
+      setTab('search');
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [tab]);
 
   return (
     <div className="app">
@@ -158,7 +235,7 @@ export function App({ client: given }: { client: SaegimClient }) {
               <DatasetsView client={client} collections={collections} active={active} onSelect={setActive} onChanged={refresh} />
             </section>
             <section id="view-search" role="tabpanel" hidden={tab !== 'search'}>
-              <SearchView client={client} collection={collection} request={queryRequest} visible={tab === 'search'} onOpen={openAlignment} />
+              <SearchView client={client} collection={collection} request={queryRequest} visible={tab === 'search'} onOpen={openAlignment} onSearched={setSearched} />
             </section>
             <section id="view-alignment" role="tabpanel" hidden={tab !== 'alignment'}>
               <AlignmentView client={client} target={target} visible={tab === 'alignment'} onBack={() => setTab('search')} />

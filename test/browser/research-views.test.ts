@@ -68,6 +68,94 @@ describe.skipIf(!!missing)('research views in Chromium (real engine)', () => {
     expect(session.problems, 'console errors').toEqual([]);
   });
 
+  async function search(query: string): Promise<void> {
+    const box = page.getByLabel('질의', { exact: true });
+    await box.fill(query);
+    await box.press('Enter');
+    await page.getByTestId('results').waitFor(WAIT);
+  }
+
+  it('browses the collection’s queries by split and by where MVR loses to BM25, and marks the judged passages', async () => {
+    expect(await page.getByTestId('query-length').textContent()).toBe('0 / 2,000자');
+    expect(await page.getByLabel('질의', { exact: true }).getAttribute('maxlength')).toBe('2000');
+
+    const [summary] = (await app.api.listCollections()).filter((c) => c.name === COLLECTION);
+    const queries = await app.api.listQueries({ collection: COLLECTION });
+    await page.getByTestId('query-browser').locator('summary').click();
+    await page.getByLabel('질의 분할').selectOption('lexical');
+    await expect.poll(() => page.getByTestId('query-count').textContent(), WAIT).toBe(`${summary!.splitCounts.lexical!.queries}개`);
+
+    // Ranked by the newest saved evaluation: the queries where BM25's nDCG@10 beats MVR's.
+    await page.getByLabel('질의 분할').selectOption('');
+    await expect.poll(() => page.getByLabel('질의 필터').isEnabled(), WAIT).toBe(true);
+    await page.getByLabel('질의 필터').selectOption('mvr-loses');
+    const loses = saved.perQuery.filter((q) => q.values.bm25!['ndcg@10']! - q.values.mvr!['ndcg@10']! > 1e-9).map((q) => q.queryId);
+    await expect.poll(() => page.getByTestId('query-count').textContent(), WAIT).toBe(`${loses.length}개`);
+    const listed = await page.locator('.query-list button').evaluateAll((els) => els.map((el) => el.getAttribute('data-query-id')));
+    expect(loses).toEqual(expect.arrayContaining(listed));
+
+    const pick = queries.find((q) => q.id === listed[0])!;
+    await page.locator(`.query-list button[data-query-id="${pick.id}"]`).click();
+    await page.getByTestId('results').waitFor(WAIT);
+    await expect.poll(() => page.getByLabel('질의', { exact: true }).inputValue(), WAIT).toBe(pick.text);
+    await page.getByTestId('known-query').waitFor(WAIT);
+    const gold = new Set(Object.values(pick.relevant).flat());
+    const engine = await app.api.search({ collection: COLLECTION, query: pick.text, k: 10 });
+    let marked = 0;
+    for (const r of engine.results) {
+      const shown = await page.locator(`[data-column="${r.method}"] .hit[data-relevant="true"]`).evaluateAll((els) => els.map((el) => el.getAttribute('data-doc')));
+      expect(shown, r.method).toEqual(r.hits.filter((h) => gold.has(h.docId)).map((h) => h.docId));
+      marked += shown.length;
+    }
+    expect(marked).toBeGreaterThan(0);
+    await page.mouse.move(0, 0);
+    await shot(page, artifactPath('research-search-qrels.png'));
+  });
+
+  it('keeps view, query and passage in the address: Back, a bookmark and Esc behave; an error clears the old results', async () => {
+    const query = '한글을 창제한 왕은 누구인가';
+    await search(query);
+    expect(new URL(page.url()).searchParams.get('q')).toBe(query);
+    const first = page.locator('[data-column="mvr"] .hit').first();
+    const doc = (await first.getAttribute('data-doc'))!;
+    await first.click();
+    await page.getByTestId('heatmap').waitFor(WAIT);
+    const url = new URL(page.url());
+    expect([url.searchParams.get('view'), url.searchParams.get('c'), url.searchParams.get('q'), url.searchParams.get('doc')]).toEqual(['alignment', COLLECTION, query, doc]);
+
+    await page.goBack();
+    await expect.poll(() => page.getByRole('tab', { name: /검색/ }).getAttribute('aria-selected'), WAIT).toBe('true');
+    expect(new URL(page.url()).searchParams.get('view')).toBe('search');
+    await page.goForward();
+    await expect.poll(() => page.getByRole('tab', { name: /토큰 정렬/ }).getAttribute('aria-selected'), WAIT).toBe('true');
+
+    // A bookmark opens the same alignment in a fresh page; Esc returns to the results.
+    const bookmark = page.url();
+    const other = await session.context.newPage();
+    await other.goto(bookmark);
+    await other.getByTestId('heatmap').waitFor(WAIT);
+    expect(await other.getByTestId('align-query').textContent()).toBe(query);
+    expect(await other.locator('.align-head .mono').first().textContent()).toBe(doc);
+    await other.keyboard.press('Escape');
+    await expect.poll(() => other.getByRole('tab', { name: /검색/ }).getAttribute('aria-selected'), WAIT).toBe('true');
+    await other.getByTestId('results').waitFor(WAIT);
+    await other.close();
+
+    // The engine failing the next query leaves no card of the previous one to open.
+    await page.keyboard.press('Escape');
+    await expect.poll(() => page.getByRole('tab', { name: /검색/ }).getAttribute('aria-selected'), WAIT).toBe('true');
+    await page.route('**/api/call/search', (route) =>
+      route.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify({ error: { code: 'internal', message: '검색 실패 (시험)' } }) }),
+    );
+    const box = page.getByLabel('질의', { exact: true });
+    await box.fill('세종대왕');
+    await box.press('Enter');
+    await expect.poll(() => page.getByTestId('results').count(), WAIT).toBe(0);
+    expect(await page.locator('.hit').count()).toBe(0);
+    expect(await page.locator('.notice.error').textContent()).toContain('검색 실패 (시험)');
+    await page.unroute('**/api/call/search');
+  });
+
   it('lists saved evaluations, reopens one with adjusted p-values, value labels and per-pair wins, and deletes one', async () => {
     await page.getByRole('tab', { name: /평가/ }).click();
     const row = page.locator(`[data-testid="saved-evaluations"] tr[data-evaluation="${saved.id}"]`);

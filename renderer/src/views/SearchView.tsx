@@ -1,10 +1,11 @@
 import { useEffect, useMemo, useRef, useState, type KeyboardEvent } from 'react';
-import type { CollectionSummary, MethodResult, SearchHit, SearchResponse } from '../../../main/contract/api.js';
+import type { CollectionSummary, EvaluationReport, MethodResult, QueryEntry, SearchHit, SearchResponse } from '../../../main/contract/api.js';
+import { SearchRequestSchema } from '../../../main/contract/schemas.js';
 import type { SearchMethod } from '../../../main/contract/types.js';
 import { asApiError, type ApiError, type SaegimClient } from '../api/client.js';
 import { ErrorNotice } from '../components/ErrorNotice.js';
 import { METHOD_COLOUR, MethodSelect, methodStyle } from '../components/methods.js';
-import { METHOD_LABEL, METHOD_ORDER } from '../logic/evaluation.js';
+import { disagreement, METHOD_LABEL, METHOD_ORDER, metricKey } from '../logic/evaluation.js';
 import { moveCursor, submitsQuery, type ResultCursor } from '../logic/keys.js';
 import { markerLabel, rankMarkers, ranksOf, type RankMarker } from '../logic/rank-diff.js';
 import type { AlignmentTarget } from './AlignmentView.js';
@@ -15,12 +16,23 @@ export interface QueryRequest {
   nonce: number;
 }
 
+/** The longest query the engine accepts, from the request schema itself. */
+export const QUERY_MAX_CHARS = SearchRequestSchema.shape.query.maxLength ?? 2000;
+
+/** Queries the browser lists at most; a BEIR test split has thousands. */
+const QUERY_LIST_LIMIT = 5000;
+const BROWSER_ROWS = 50;
+
+type QueryFilter = 'all' | 'disagree' | 'mvr-wins' | 'mvr-loses';
+
 interface Props {
   client: SaegimClient;
   collection: CollectionSummary | null;
   request: QueryRequest | null;
   visible: boolean;
   onOpen(target: AlignmentTarget): void;
+  /** Told of every query whose results are shown (for the address bar). */
+  onSearched?(query: string): void;
 }
 
 const SNIPPET_CHARS = 140;
@@ -35,7 +47,7 @@ function formatScore(method: SearchMethod, score: number): string {
   return method === 'hybrid' ? score.toFixed(5) : score.toFixed(4);
 }
 
-export function SearchView({ client, collection, request, visible, onOpen }: Props) {
+export function SearchView({ client, collection, request, visible, onOpen, onSearched }: Props) {
   const [query, setQuery] = useState('');
   const [k, setK] = useState(10);
   const [skipPunctuation, setSkipPunctuation] = useState(false);
@@ -59,8 +71,15 @@ export function SearchView({ client, collection, request, visible, onOpen }: Pro
       if (ticket !== latest.current) return;
       setResponse(r);
       setCursor(null);
+      onSearched?.(r.query);
     } catch (err) {
-      if (ticket === latest.current) setError(asApiError(err));
+      if (ticket === latest.current) {
+        // The previous query's cards would otherwise read as this query's results, and open its alignment.
+        setResponse(null);
+        setCursor(null);
+        setLinked(null);
+        setError(asApiError(err));
+      }
     } finally {
       if (ticket === latest.current) setBusy(false);
     }
@@ -76,6 +95,25 @@ export function SearchView({ client, collection, request, visible, onOpen }: Pro
   useEffect(() => {
     if (visible && !response) input.current?.focus();
   }, [visible, response]);
+
+  const [queries, setQueries] = useState<QueryEntry[] | null>(null);
+  const collectionName = collection?.name ?? null;
+  const hasQueries = (collection?.queries ?? 0) > 0;
+  useEffect(() => {
+    setQueries(null);
+    if (!collectionName || !hasQueries) return;
+    let live = true;
+    client.listQueries({ collection: collectionName, limit: QUERY_LIST_LIMIT }).then(
+      (q) => live && setQueries(q),
+      () => live && setQueries([]),
+    );
+    return () => {
+      live = false;
+    };
+  }, [client, collectionName, hasQueries]);
+  const byText = useMemo(() => new Map((queries ?? []).map((q) => [q.text.trim(), q])), [queries]);
+  const known = response ? byText.get(response.query.trim()) : undefined;
+  const relevant = useMemo(() => new Set(known ? Object.values(known.relevant).flat() : []), [known]);
 
   const results: MethodResult[] = useMemo(
     () => (response ? METHOD_ORDER.map((m) => response.results.find((r) => r.method === m)).filter((r): r is MethodResult => !!r) : []),
@@ -166,7 +204,12 @@ export function SearchView({ client, collection, request, visible, onOpen }: Pro
             lang="ko"
             autoComplete="off"
             spellCheck={false}
+            maxLength={QUERY_MAX_CHARS}
+            aria-describedby="query-length"
           />
+          <span id="query-length" className={`query-length small num${query.length >= QUERY_MAX_CHARS ? ' full' : ''}`} data-testid="query-length" title="질의 최대 길이">
+            {query.length.toLocaleString('ko-KR')} / {QUERY_MAX_CHARS.toLocaleString('ko-KR')}자
+          </span>
           <button type="button" className="btn primary" onClick={() => void run()} disabled={!collection || !query.trim() || busy}>
             {busy ? '검색 중…' : '검색'}
           </button>
@@ -196,7 +239,24 @@ export function SearchView({ client, collection, request, visible, onOpen }: Pro
             <span className="kbd">Enter</span> 토큰 정렬 보기
           </span>
         </div>
+        {collection && queries && queries.length > 0 && (
+          <QueryBrowser
+            client={client}
+            collection={collection}
+            queries={queries}
+            onPick={(text) => {
+              setQuery(text);
+              void run(text);
+            }}
+          />
+        )}
       </div>
+
+      {response && known && (
+        <p className="small muted" style={{ marginTop: 10 }} data-testid="known-query">
+          컬렉션의 질의 <span className="mono">{known.id}</span> — 정답 문단 {relevant.size}개에 <span className="tag ok">정답</span> 표시
+        </p>
+      )}
 
       {error && (
         <div style={{ marginTop: 16 }}>
@@ -248,6 +308,7 @@ export function SearchView({ client, collection, request, visible, onOpen }: Pro
                     marker={markers[r.method]?.get(hit.docId)}
                     isCursor={cursor?.method === r.method && cursor.index === i}
                     isLinked={highlighted === hit.docId}
+                    isRelevant={relevant.has(hit.docId)}
                     onHover={setLinked}
                     onOpen={() => open(r.method, hit)}
                   />
@@ -268,6 +329,7 @@ interface HitProps {
   marker: RankMarker | undefined;
   isCursor: boolean;
   isLinked: boolean;
+  isRelevant: boolean;
   onHover(docId: string | null): void;
   onOpen(): void;
 }
@@ -279,13 +341,14 @@ const MARKER_TITLE: Record<RankMarker['kind'], string> = {
   same: '기준 방법과 같은 순위',
 };
 
-function HitCard({ method, index, hit, marker, isCursor, isLinked, onHover, onOpen }: HitProps) {
+function HitCard({ method, index, hit, marker, isCursor, isLinked, isRelevant, onHover, onOpen }: HitProps) {
   return (
     <button
       type="button"
       tabIndex={-1}
-      className={`hit${isCursor ? ' cursor' : ''}${isLinked ? ' linked' : ''}`}
+      className={`hit${isCursor ? ' cursor' : ''}${isLinked ? ' linked' : ''}${isRelevant ? ' relevant' : ''}`}
       data-method={method}
+      data-relevant={isRelevant ? 'true' : undefined}
       data-index={index}
       data-doc={hit.docId}
       aria-current={isCursor ? 'true' : undefined}
@@ -297,6 +360,11 @@ function HitCard({ method, index, hit, marker, isCursor, isLinked, onHover, onOp
       <div className="hit-top">
         <span className="hit-rank num">{hit.rank}</span>
         <span className="hit-title">{hit.title ?? hit.docId}</span>
+        {isRelevant && (
+          <span className="tag ok" title="정답(qrels)으로 판정된 문단">
+            정답
+          </span>
+        )}
         {marker && (
           <span className={`marker ${marker.kind}`} title={MARKER_TITLE[marker.kind]} data-marker={markerLabel(marker)}>
             {markerLabel(marker)}
@@ -309,5 +377,116 @@ function HitCard({ method, index, hit, marker, isCursor, isLinked, onHover, onOp
         <span className="hit-score num">{formatScore(method, hit.score)}</span>
       </div>
     </button>
+  );
+}
+
+const FILTER_LABEL: Record<QueryFilter, string> = {
+  all: '전체',
+  disagree: '방법 간 차이가 큰 순',
+  'mvr-wins': 'MVR이 BM25보다 나은 질의',
+  'mvr-loses': 'MVR이 BM25보다 못한 질의',
+};
+
+/**
+ * The collection's own queries, one click to search. The filters that rank queries by how the methods did
+ * read the newest saved evaluation's per-query nDCG; without one the list is only filtered by split.
+ */
+function QueryBrowser({ client, collection, queries, onPick }: { client: SaegimClient; collection: CollectionSummary; queries: QueryEntry[]; onPick(text: string): void }) {
+  const [open, setOpen] = useState(false);
+  const [split, setSplit] = useState('');
+  const [filter, setFilter] = useState<QueryFilter>('all');
+  const [report, setReport] = useState<EvaluationReport | null | undefined>(undefined);
+
+  useEffect(() => {
+    if (!open || report !== undefined) return;
+    let live = true;
+    client
+      .listEvaluations({ collection: collection.name })
+      .then((list) => {
+        const newest = [...list].sort((a, b) => b.id - a.id)[0];
+        return newest ? client.getEvaluation(newest.id) : null;
+      })
+      .then(
+        (r) => live && setReport(r),
+        () => live && setReport(null),
+      );
+    return () => {
+      live = false;
+    };
+  }, [open, report, client, collection.name]);
+
+  const rows = useMemo(() => {
+    const inSplit = split ? queries.filter((q) => (q.relevant[split]?.length ?? 0) > 0) : queries;
+    if (filter === 'all' || !report) return inSplit.map((q) => ({ q, note: null as string | null }));
+    const metric = metricKey('ndcg', report.k);
+    const per = new Map(report.perQuery.map((p) => [p.queryId, p.values]));
+    const scored = inSplit.flatMap((q) => {
+      const v = per.get(q.id);
+      if (!v) return [];
+      if (filter === 'disagree') {
+        const d = disagreement(v, metric);
+        return d > 0 ? [{ q, key: d, note: `차이 ${d.toFixed(2)}` }] : [];
+      }
+      const m = v.mvr?.[metric];
+      const b = v.bm25?.[metric];
+      if (m === undefined || b === undefined) return [];
+      const diff = filter === 'mvr-wins' ? m - b : b - m;
+      return diff > 1e-9 ? [{ q, key: diff, note: `MVR ${m.toFixed(2)} · BM25 ${b.toFixed(2)}` }] : [];
+    });
+    return scored.sort((x, y) => y.key - x.key).map(({ q, note }) => ({ q, note }));
+  }, [queries, split, filter, report]);
+
+  return (
+    <details className="query-browser" open={open} onToggle={(e) => setOpen((e.target as HTMLDetailsElement).open)} data-testid="query-browser">
+      <summary>컬렉션의 질의 {queries.length.toLocaleString('ko-KR')}개 둘러보기</summary>
+      {open && (
+        <>
+          <div className="row small" style={{ gap: 12, margin: '8px 0' }}>
+            <label className="row" style={{ gap: 6 }}>
+              분할
+              <select value={split} onChange={(e) => setSplit(e.target.value)} aria-label="질의 분할">
+                <option value="">전체</option>
+                {collection.splits.map((s) => (
+                  <option key={s} value={s}>
+                    {s} ({collection.splitCounts[s]?.queries ?? 0})
+                  </option>
+                ))}
+              </select>
+            </label>
+            <label className="row" style={{ gap: 6 }}>
+              보기
+              <select value={filter} onChange={(e) => setFilter(e.target.value as QueryFilter)} aria-label="질의 필터" disabled={!report}>
+                {(Object.keys(FILTER_LABEL) as QueryFilter[]).map((f) => (
+                  <option key={f} value={f}>
+                    {FILTER_LABEL[f]}
+                  </option>
+                ))}
+              </select>
+            </label>
+            <span className="muted">
+              {report === undefined
+                ? '평가 결과를 찾는 중…'
+                : report
+                  ? `평가 #${report.id} (${report.split}, nDCG@${report.k}) 기준`
+                  : '저장된 평가가 없어 목록만 보입니다 — 평가를 실행하면 방법별로 거를 수 있습니다'}
+            </span>
+            <span className="muted" style={{ marginLeft: 'auto' }} data-testid="query-count">
+              {rows.length.toLocaleString('ko-KR')}개
+            </span>
+          </div>
+          <ul className="query-list">
+            {rows.slice(0, BROWSER_ROWS).map(({ q, note }) => (
+              <li key={q.id}>
+                <button type="button" className="linklike" onClick={() => onPick(q.text)} data-query-id={q.id} title="이 질의로 검색">
+                  <span lang="ko">{q.text}</span>
+                </button>
+                <span className="small muted mono">{note ?? q.id}</span>
+              </li>
+            ))}
+            {rows.length > BROWSER_ROWS && <li className="small muted">… 외 {(rows.length - BROWSER_ROWS).toLocaleString('ko-KR')}개</li>}
+          </ul>
+        </>
+      )}
+    </details>
   );
 }

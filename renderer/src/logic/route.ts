@@ -1,0 +1,36 @@
+/**
+ * What the address bar holds: the view, the collection, the query and the passage open in the alignment,
+ * so a demo can be bookmarked and Back returns to the previous view.
+ */
+export const VIEWS = ['datasets', 'search', 'alignment', 'evaluate', 'settings'] as const;
+export type View = (typeof VIEWS)[number];
+
+export interface Route {
+  view: View;
+  collection: string | null;
+  query: string | null;
+  doc: string | null;
+}
+
+export function readRoute(search: string): Partial<Route> {
+  const p = new URLSearchParams(search);
+  const view = p.get('view');
+  const route: Partial<Route> = {};
+  if (view && (VIEWS as readonly string[]).includes(view)) route.view = view as View;
+  if (p.get('c')) route.collection = p.get('c');
+  if (p.get('q')) route.query = p.get('q');
+  if (p.get('doc')) route.doc = p.get('doc');
+  return route;
+}
+
+/** The search string for a route; empty for the app's opening state, so a plain visit keeps a clean address. */
+export function routeSearch(r: Route): string {
+  const p = new URLSearchParams();
+  const plain = r.view === 'search' && !r.query;
+  if (plain) return '';
+  p.set('view', r.view);
+  if (r.collection) p.set('c', r.collection);
+  if (r.query && (r.view === 'search' || r.view === 'alignment')) p.set('q', r.query);
+  if (r.doc && r.view === 'alignment') p.set('doc', r.doc);
+  return `?${p.toString()}`;
+}
