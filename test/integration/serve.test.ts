@@ -10,11 +10,16 @@ const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const CLI = join(ROOT, 'bin/saegim');
 
 let work: string;
+const started = new Set<ChildProcess>();
 
 beforeAll(() => {
   work = mkdtempSync(join(tmpdir(), 'saegim-serve-'));
 });
-afterAll(() => rmSync(work, { recursive: true, force: true }));
+afterAll(() => {
+  // Whatever a failed test left running must not keep its port (or the test run) alive.
+  for (const child of started) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  rmSync(work, { recursive: true, force: true });
+});
 
 interface Started {
   child: ChildProcess;
@@ -26,8 +31,12 @@ interface Started {
 function startUntilUrl(command: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<Started> {
   return new Promise((done, fail) => {
     const child = spawn(command, args, { cwd: ROOT, env: { ...process.env, SAEGIM_HOME: work, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    started.add(child);
     let out = '';
-    const timer = setTimeout(() => fail(new Error(`no URL printed:\n${out}`)), 60_000);
+    const timer = setTimeout(() => {
+      child.kill('SIGTERM');
+      fail(new Error(`no URL printed:\n${out}`));
+    }, 120_000);
     const onData = (d: Buffer) => {
       out += d;
       const m = /Saegim is running at (\S+)/.exec(out);
@@ -152,7 +161,7 @@ describe('npm start in browser mode', () => {
     const port = portOf(s.url);
     s.child.kill('SIGTERM');
     expect(await waitFor(() => portFree(port))).toBe(true);
-  });
+  }, 150_000);
 
   it('frees the port even when the start script itself is killed outright', async () => {
     const s = await startUntilUrl(process.execPath, [join(ROOT, 'scripts/start.mjs'), '--port', '0', '--no-demo', '--db', join(work, 'e.db')], { SAEGIM_BROWSER_MODE: '1' });
@@ -160,5 +169,5 @@ describe('npm start in browser mode', () => {
     s.child.kill('SIGKILL');
     expect(await waitFor(() => portFree(port))).toBe(true);
     expect(alive(s.child.pid!)).toBe(false);
-  });
+  }, 150_000);
 });
