@@ -35,6 +35,7 @@ import { TokenEncoder } from './encoders/onnx-encoder.js';
 import { availableExecutionProviders } from './encoders/providers.js';
 import { evaluateCollection } from './eval/runner.js';
 import { alignTokens } from './explain/alignment.js';
+import { lexicalMatches } from './explain/lexical.js';
 import { importStreaming } from './indexing/import.js';
 import { indexPassages, modelSummary } from './indexing/indexer.js';
 import { bundledDatasetDir, bundledModelDir, packageVersion } from './paths.js';
@@ -362,6 +363,7 @@ export class SaegimService implements SaegimApi {
       contributions: alignment.contributions,
       score: alignment.score,
       rank,
+      lexicalMatches: lexicalMatches(r.query, ctx.docText),
     };
   }
 

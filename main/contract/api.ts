@@ -164,6 +164,11 @@ export interface Explanation {
   contributions: number[];
   score: number;
   rank: number | null;
+  /**
+   * Where BM25's terms for the query (Hangul character bigrams, whole words otherwise) occur in `docText`,
+   * merged `[start, end)` spans: what the lexical match and MaxSim can be seen to agree on.
+   */
+  lexicalMatches?: Array<{ start: number; end: number }>;
 }
 
 export interface AblationResult {

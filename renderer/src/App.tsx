@@ -91,8 +91,9 @@ export function App({ client: given }: { client: SaegimClient }) {
 
   // A bookmarked address is applied once the collections are known; until then the address is left alone.
   const [routed, setRouted] = useState(false);
-  const applyRoute = useCallback((r: Partial<Route>, collectionName: string | null) => {
-    setTab(r.view ?? 'search');
+  const applyRoute = useCallback((r: Partial<Route>, collectionName: string | null, setView: boolean) => {
+    // The opening view came from the address already; setting it again would undo a tab clicked meanwhile.
+    if (setView) setTab(r.view ?? 'search');
     if (r.collection) setActive(r.collection);
     const c = r.collection ?? collectionName;
     if (r.query && c) {
@@ -110,7 +111,7 @@ export function App({ client: given }: { client: SaegimClient }) {
     if (routed || !collections) return;
     const r = initialRoute.current;
     const c = r.collection && collections.some((x) => x.name === r.collection) ? r.collection : active;
-    applyRoute({ ...r, collection: c }, c);
+    applyRoute({ ...r, collection: c }, c, false);
     setRouted(true);
   }, [routed, collections, active, applyRoute]);
 
@@ -138,7 +139,7 @@ export function App({ client: given }: { client: SaegimClient }) {
     const onPop = () => {
       const r = readRoute(window.location.search);
       lastView.current = { view: r.view ?? 'search', doc: r.doc ?? null };
-      applyRoute(r, active);
+      applyRoute(r, active, true);
     };
     window.addEventListener('popstate', onPop);
     return () => window.removeEventListener('popstate', onPop);
@@ -238,7 +239,7 @@ export function App({ client: given }: { client: SaegimClient }) {
               <SearchView client={client} collection={collection} request={queryRequest} visible={tab === 'search'} onOpen={openAlignment} onSearched={setSearched} />
             </section>
             <section id="view-alignment" role="tabpanel" hidden={tab !== 'alignment'}>
-              <AlignmentView client={client} target={target} visible={tab === 'alignment'} onBack={() => setTab('search')} />
+              <AlignmentView client={client} target={target} visible={tab === 'alignment'} onBack={() => setTab('search')} modelName={info?.model?.name ?? null} />
             </section>
             <section id="view-evaluate" role="tabpanel" hidden={tab !== 'evaluate'}>
               <EvaluateView client={client} collection={collection} onOpenQuery={openQuery} />

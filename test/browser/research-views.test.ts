@@ -1,3 +1,4 @@
+import { readFileSync, writeFileSync } from 'node:fs';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { EvaluationReport } from '../../main/contract/api.js';
@@ -154,6 +155,53 @@ describe.skipIf(!!missing)('research views in Chromium (real engine)', () => {
     expect(await page.locator('.hit').count()).toBe(0);
     expect(await page.locator('.notice.error').textContent()).toContain('검색 실패 (시험)');
     await page.unroute('**/api/call/search');
+  });
+
+  it('reads an alignment at a glance: fitted, word boundaries, argmax listed, roles, BM25’s bigrams, and a second passage compared', async () => {
+    const entry = (await app.api.listQueries({ collection: COLLECTION })).find((q) => q.id === 'q-hist-001')!;
+    await search(entry.text);
+    const top = (await app.api.search({ collection: COLLECTION, query: entry.text, k: 10 })).results.find((r) => r.method === 'mvr')!.hits[0]!;
+    await page.locator(`[data-column="mvr"] .hit[data-doc="${top.docId}"]`).click();
+    await page.getByTestId('heatmap').waitFor(WAIT);
+    const engine = await app.api.explain({ collection: COLLECTION, query: entry.text, docId: top.docId });
+
+    // Fitted to the width by default: no horizontal scrolling needed to see every column.
+    const fit = await page.locator('.heatmap-wrap').evaluate((el) => ({ scroll: el.scrollWidth, client: el.clientWidth }));
+    expect(fit.scroll).toBeLessThanOrEqual(fit.client + 1);
+    // Every row's argmax, listed.
+    expect(await page.locator('[data-testid="argmax-list"] li').count()).toBe(engine.queryTokens.length);
+    // Tokens the model added carry their role.
+    const added = engine.queryTokens.filter((t) => t.role).length;
+    expect(await page.locator('[data-testid="query-chips"] .chip .role').count()).toBe(added);
+    // BM25's matched bigrams are underlined in the passage.
+    expect(engine.lexicalMatches!.length).toBeGreaterThan(0);
+    expect(await page.locator('[data-testid="passage-text"] .tok.lexical').count()).toBeGreaterThan(0);
+    await page.mouse.move(0, 0);
+    await page.screenshot({ path: artifactPath('research-alignment-1440x900.png') });
+
+    // The exported figure is larger than the heatmap alone: caption above, colour scale below.
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-png').click()]);
+    const png = readFileSync(await download.path());
+    writeFileSync(artifactPath('research-alignment-export.png'), png);
+    expect(png.subarray(1, 4).toString()).toBe('PNG');
+
+    // Against another passage: per query token, Σ differences = the score difference.
+    const compare = page.getByTestId('compare');
+    const select = compare.getByLabel('비교할 문단', { exact: true });
+    await expect.poll(() => select.locator('option').count(), WAIT).toBeGreaterThan(1);
+    const options = await select.locator('option').evaluateAll((els) => els.map((el) => (el as HTMLOptionElement).value).filter(Boolean));
+    const second = options.find((id) => id !== top.docId)!;
+    await select.selectOption(second);
+    await compare.getByTestId('compare-summary').waitFor(WAIT);
+    const other = await app.api.explain({ collection: COLLECTION, query: entry.text, docId: second });
+    expect(Number(await compare.getByTestId('score-difference').textContent())).toBeCloseTo(engine.score - other.score, 3);
+    expect(Number(await compare.getByTestId('difference-sum').textContent())).toBeCloseTo(engine.score - other.score, 3);
+    expect(await compare.locator('tbody tr').count()).toBe(engine.queryTokens.length);
+    await shot(page, artifactPath('research-alignment-compare.png'));
+
+    // A query of particles only is flagged.
+    await page.goto(`${app.url}/?view=alignment&c=${COLLECTION}&q=${encodeURIComponent('은 는?')}&doc=${top.docId}`);
+    await page.getByTestId('contentless-query').waitFor(WAIT);
   });
 
   it('lists saved evaluations, reopens one with adjusted p-values, value labels and per-pair wins, and deletes one', async () => {

@@ -15,12 +15,12 @@ describe('heatmap colour scale', () => {
     expect(scale.position(-Infinity)).toBe(0);
   });
 
-  it('goes from near-white to dark blue', () => {
-    expect(scale.colour(0.2)).toBe('#f7fbff');
-    expect(scale.colour(1.0)).toBe('#08306b');
-    expect(rampColour(0.5)).toEqual([107, 174, 214]);
-    expect(scale.ink(1.0)).toBe('#ffffff');
-    expect(scale.ink(0.2)).toBe('#1d2733');
+  it('follows viridis from dark purple to yellow', () => {
+    expect(scale.colour(0.2)).toBe('#440154');
+    expect(scale.colour(1.0)).toBe('#fde725');
+    expect(rampColour(0.5)).toEqual([33, 145, 140]);
+    expect(scale.ink(1.0)).toBe('#1d2733');
+    expect(scale.ink(0.2)).toBe('#ffffff');
   });
 
   it('survives a constant or empty matrix', () => {
@@ -36,8 +36,8 @@ describe('heatmap colour scale', () => {
   });
 
   it('shades passage tokens more opaquely the stronger they align', () => {
-    expect(tokenShade(scale, 0.2)).toBe('rgba(247, 251, 255, 0.150)');
-    expect(tokenShade(scale, 1.0)).toBe('rgba(8, 48, 107, 1.000)');
+    expect(tokenShade(scale, 0.2)).toBe('rgba(68, 1, 84, 0.150)');
+    expect(tokenShade(scale, 1.0)).toBe('rgba(253, 231, 37, 1.000)');
     expect(tokenShade(scale, Number.NaN)).toBe('transparent');
   });
 });

@@ -3,13 +3,17 @@ import { columnLabelStride, heatmapLayout, type ColourScale, type HeatmapLayout 
 
 export const HEATMAP_FONT = "'Noto Sans KR', 'NanumGothic', 'Apple SD Gothic Neo', 'Malgun Gothic', sans-serif";
 const LABEL_ANGLE = (55 * Math.PI) / 180;
-const ARGMAX = '#e8590c';
+const ARGMAX = '#e0115f';
 const INK = '#1d2733';
 const MUTED = '#8a94a3';
 
 export interface DrawState {
   droppedRows: ReadonlySet<number>;
   hover: { row: number; col: number } | null;
+  /** Columns that begin a new eojeol (subword view): a word boundary is drawn before each. */
+  wordStarts?: ReadonlySet<number>;
+  /** Rows the model added (markers, [MASK] augmentation): their labels are drawn muted and tagged. */
+  addedRows?: ReadonlySet<number>;
 }
 
 function clip(label: string, max = 10): string {
@@ -17,13 +21,14 @@ function clip(label: string, max = 10): string {
 }
 
 /** Sizes the heatmap so that its labels fit: row labels at their widest, column labels slanted. */
-export function measureLayout(ctx: CanvasRenderingContext2D, grid: AlignmentGrid, availableWidth: number): HeatmapLayout {
+export function measureLayout(ctx: CanvasRenderingContext2D, grid: AlignmentGrid, availableWidth: number, minCell?: number): HeatmapLayout {
   ctx.font = `13px ${HEATMAP_FONT}`;
   const rowLabel = Math.max(...grid.rows.map((r) => ctx.measureText(clip(r.label)).width), 30);
   ctx.font = `12px ${HEATMAP_FONT}`;
   const colLabel = Math.max(...grid.cols.map((c) => ctx.measureText(clip(c.label)).width), 20);
   return heatmapLayout(grid.rows.length, grid.cols.length, {
     availableWidth,
+    ...(minCell !== undefined ? { minCell } : {}),
     rowLabelWidth: Math.min(200, Math.ceil(rowLabel) + 18),
     columnLabelHeight: Math.min(150, Math.ceil(colLabel * Math.sin(LABEL_ANGLE)) + 18),
   });
@@ -44,8 +49,10 @@ export function drawHeatmap(ctx: CanvasRenderingContext2D, grid: AlignmentGrid, 
   ctx.textAlign = 'right';
   grid.rows.forEach((row, r) => {
     const dropped = state.droppedRows.has(r);
-    ctx.fillStyle = dropped ? MUTED : state.hover?.row === r ? '#2563a8' : INK;
+    const added = state.addedRows?.has(r) ?? false;
+    ctx.fillStyle = dropped || added ? MUTED : state.hover?.row === r ? '#2563a8' : INK;
     const y = top + r * ch + ch / 2;
+    ctx.font = `${added ? 'italic ' : ''}13px ${HEATMAP_FONT}`;
     ctx.fillText(clip(row.label), left - 8, y);
     if (dropped) {
       const w = ctx.measureText(clip(row.label)).width;
@@ -87,11 +94,11 @@ export function drawHeatmap(ctx: CanvasRenderingContext2D, grid: AlignmentGrid, 
     ctx.globalAlpha = 1;
   });
 
-  // Grid lines, thin enough not to compete with the colours.
-  ctx.strokeStyle = 'rgba(255,255,255,0.7)';
+  // Grid lines, faint enough not to compete with the colours or the word boundaries; none between hairline columns.
+  ctx.strokeStyle = 'rgba(255,255,255,0.28)';
   ctx.lineWidth = 1;
   ctx.beginPath();
-  for (let c = 1; c < layout.cols; c++) {
+  for (let c = 1; c < layout.cols && cw >= 8; c++) {
     ctx.moveTo(left + c * cw + 0.5, top);
     ctx.lineTo(left + c * cw + 0.5, top + layout.rows * ch);
   }
@@ -101,12 +108,26 @@ export function drawHeatmap(ctx: CanvasRenderingContext2D, grid: AlignmentGrid, 
   }
   ctx.stroke();
 
+  if (state.wordStarts && state.wordStarts.size > 0) {
+    ctx.strokeStyle = '#ffffff';
+    ctx.lineWidth = 2;
+    ctx.beginPath();
+    for (const c of state.wordStarts) {
+      if (c <= 0 || c >= layout.cols) continue;
+      ctx.moveTo(left + c * cw, top - 4);
+      ctx.lineTo(left + c * cw, top + layout.rows * ch);
+    }
+    ctx.stroke();
+  }
+
   // Each row's argmax: the passage token MaxSim picks for that query token.
   ctx.strokeStyle = ARGMAX;
   ctx.lineWidth = 2;
   grid.best.forEach((c, r) => {
     if (state.droppedRows.has(r) || c < 0) return;
-    ctx.strokeRect(left + c * cw + 1, top + r * ch + 1, cw - 2, ch - 2);
+    // Narrow cells (the fitted view) get the outline around them, so the argmax never vanishes.
+    if (cw >= 6) ctx.strokeRect(left + c * cw + 1, top + r * ch + 1, cw - 2, ch - 2);
+    else ctx.strokeRect(left + c * cw - 1, top + r * ch + 1, cw + 2, ch - 2);
   });
 
   if (state.hover) {
@@ -120,22 +141,65 @@ export function drawHeatmap(ctx: CanvasRenderingContext2D, grid: AlignmentGrid, 
   ctx.strokeRect(left + 0.5, top + 0.5, layout.cols * cw, layout.rows * ch);
 }
 
-/** A standalone PNG: a title line over the heatmap, drawn at twice the size for print. */
-export function renderPng(grid: AlignmentGrid, layout: HeatmapLayout, scale: ColourScale, droppedRows: ReadonlySet<number>, title: string): Promise<Blob> {
-  const header = 36;
+export interface PngCaption {
+  query: string;
+  docId: string;
+  docTitle?: string;
+  score: number;
+  model: string | null;
+}
+
+/**
+ * A standalone PNG that says what it shows: the query, the passage id, the model and the score above the
+ * heatmap, its colour scale with the range below, drawn at twice the size for print.
+ */
+export function renderPng(grid: AlignmentGrid, layout: HeatmapLayout, scale: ColourScale, droppedRows: ReadonlySet<number>, caption: PngCaption, state: Partial<DrawState> = {}): Promise<Blob> {
+  const header = 58;
+  const footer = 40;
   const factor = 2;
+  const width = Math.max(layout.width, 560);
   const canvas = document.createElement('canvas');
-  canvas.width = Math.max(layout.width, 480) * factor;
-  canvas.height = (layout.height + header) * factor;
+  canvas.width = width * factor;
+  canvas.height = (layout.height + header + footer) * factor;
   const ctx = canvas.getContext('2d')!;
   ctx.scale(factor, factor);
   ctx.fillStyle = '#ffffff';
-  ctx.fillRect(0, 0, canvas.width, canvas.height);
+  ctx.fillRect(0, 0, width, layout.height + header + footer);
   ctx.fillStyle = INK;
-  ctx.font = `bold 14px ${HEATMAP_FONT}`;
   ctx.textBaseline = 'middle';
-  ctx.fillText(title, 12, header / 2);
+  ctx.textAlign = 'left';
+  ctx.font = `bold 14px ${HEATMAP_FONT}`;
+  ctx.fillText(`질의: ${caption.query}`, 12, 18);
+  ctx.font = `12px ${HEATMAP_FONT}`;
+  const doc = caption.docTitle ? `${caption.docTitle} (${caption.docId})` : caption.docId;
+  ctx.fillText(`문단: ${doc}  ·  MaxSim ${caption.score.toFixed(4)}  ·  모델: ${caption.model ?? '알 수 없음'}`, 12, 40);
+  ctx.save();
   ctx.translate(0, header);
-  drawHeatmap(ctx, grid, layout, scale, { droppedRows, hover: null });
+  drawHeatmap(ctx, grid, layout, scale, { droppedRows, hover: null, ...state });
+  ctx.restore();
+
+  // The colour scale with its range, so the figure reads on its own.
+  const y = header + layout.height + 12;
+  ctx.font = `11px ${HEATMAP_FONT}`;
+  const lead = ctx.measureText('유사도').width + ctx.measureText(scale.min.toFixed(4)).width + 24;
+  const barX = 12 + lead;
+  const barW = 200;
+  const steps = 50;
+  ctx.fillStyle = INK;
+  ctx.fillText('유사도', 12, y + 6);
+  for (let i = 0; i < steps; i++) {
+    ctx.fillStyle = scale.colour(scale.min + ((scale.max - scale.min) * i) / (steps - 1));
+    ctx.fillRect(barX + (barW * i) / steps, y, barW / steps + 0.5, 12);
+  }
+  ctx.fillStyle = INK;
+  ctx.textAlign = 'right';
+  ctx.fillText(scale.min.toFixed(4), barX - 6, y + 6);
+  ctx.textAlign = 'left';
+  ctx.fillText(scale.max.toFixed(4), barX + barW + 6, y + 6);
+  ctx.strokeStyle = ARGMAX;
+  ctx.lineWidth = 2;
+  ctx.strokeRect(barX + barW + 70, y, 14, 12);
+  ctx.fillStyle = INK;
+  ctx.fillText('행 최댓값 (MaxSim이 고른 토큰)', barX + barW + 90, y + 6);
   return new Promise((resolve, reject) => canvas.toBlob((b) => (b ? resolve(b) : reject(new Error('PNG encoding failed'))), 'image/png'));
 }

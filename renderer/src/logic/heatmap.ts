@@ -3,18 +3,25 @@
  * agree on what a cell looks like and where it is.
  */
 
-/** Sequential blue ramp (ColorBrewer "Blues"): light for weak, dark for strong; reads in greyscale too. */
+/**
+ * Viridis (matplotlib's default): perceptually uniform, so equal steps in similarity look like equal steps in
+ * colour, monotonic in lightness (it reads in greyscale) and distinguishable with the common colour-vision
+ * deficiencies. Dark for weak, yellow for strong.
+ */
 const RAMP: Array<[number, number, number]> = [
-  [247, 251, 255],
-  [222, 235, 247],
-  [198, 219, 239],
-  [158, 202, 225],
-  [107, 174, 214],
-  [66, 146, 198],
-  [33, 113, 181],
-  [8, 81, 156],
-  [8, 48, 107],
+  [68, 1, 84],
+  [71, 45, 123],
+  [59, 82, 139],
+  [44, 114, 142],
+  [33, 145, 140],
+  [40, 174, 128],
+  [94, 201, 98],
+  [173, 220, 48],
+  [253, 231, 37],
 ];
+
+/** The ramp as a CSS gradient, for legends drawn in HTML. */
+export const RAMP_GRADIENT = `linear-gradient(to right, ${RAMP.map((c, i) => `rgb(${c.join(', ')}) ${((i / (RAMP.length - 1)) * 100).toFixed(1)}%`).join(', ')})`;
 
 export interface ColourScale {
   min: number;
@@ -62,7 +69,7 @@ export function similarityScale(matrix: number[][]): ColourScale {
     max,
     position,
     colour: (v) => hex(rampColour(position(v))),
-    ink: (v) => (position(v) > 0.55 ? '#ffffff' : '#1d2733'),
+    ink: (v) => (position(v) < 0.6 ? '#ffffff' : '#1d2733'),
   };
 }
 

@@ -5,11 +5,12 @@ import type { SearchMethod } from '../../../main/contract/types.js';
 import { asApiError, type ApiError, type SaegimClient } from '../api/client.js';
 import { downloadBlob, safeFileName } from '../components/download.js';
 import { ErrorNotice } from '../components/ErrorNotice.js';
-import { drawHeatmap, measureLayout, renderPng } from '../components/heatmap-canvas.js';
+import { drawHeatmap, measureLayout, renderPng, type PngCaption } from '../components/heatmap-canvas.js';
 import { MethodName } from '../components/methods.js';
-import { droppedRowsOf, eojeolGrid, subwordGrid, type AlignmentGrid } from '../logic/alignment-grid.js';
+import { droppedRowsOf, eojeolGrid, eojeolSpans, subwordGrid, tokenLabel, type AlignmentGrid } from '../logic/alignment-grid.js';
+import { contentlessQuery } from '../logic/query-warning.js';
 import { METHOD_ORDER } from '../logic/evaluation.js';
-import { cellAt, formatSimilarity, legendStops, similarityScale, tokenShade, type HeatmapLayout } from '../logic/heatmap.js';
+import { cellAt, formatSimilarity, legendStops, RAMP_GRADIENT, similarityScale, tokenShade, type HeatmapLayout } from '../logic/heatmap.js';
 
 /** A passage picked from the search results, with its rank in every method's list at the time. */
 function knownRank(target: AlignmentTarget): { rank?: number } {
@@ -32,15 +33,50 @@ interface Props {
   target: AlignmentTarget | null;
   visible: boolean;
   onBack(): void;
+  /** The engine's model, named on the exported figure. */
+  modelName?: string | null;
 }
 
 type Granularity = 'subword' | 'eojeol';
+type Zoom = 'fit' | 'detail' | 'large';
+/** Narrowest column per zoom: fitting the width lets columns go as thin as a hairline. */
+const MIN_CELL: Record<Zoom, number> = { fit: 2, detail: 14, large: 34 };
+const ROLE_LABEL: Record<NonNullable<import('../../../main/contract/api.js').TokenInfo['role']>, string> = {
+  marker: '마커',
+  augment: '[MASK] 증강',
+  special: '특수 토큰',
+};
 
-export function AlignmentView({ client, target, visible, onBack }: Props) {
+/** Columns whose token starts a new eojeol than the column before it. */
+function wordStartsOf(grid: AlignmentGrid, text: string): Set<number> {
+  const words = eojeolSpans(text);
+  const starts = new Set<number>();
+  let previous = -1;
+  grid.cols.forEach((col, c) => {
+    if (col.end <= col.start) return;
+    let at = col.start;
+    while (at < col.end && /\s/.test(text[at] ?? '')) at++;
+    const word = words.findIndex(([a, b]) => at >= a && at < b);
+    if (word < 0) return;
+    if (previous >= 0 && word !== previous) starts.add(c);
+    previous = word;
+  });
+  return starts;
+}
+
+/** The role of a row when every token in it was added by the model. */
+function rowRole(grid: AlignmentGrid, r: number, explanation: Explanation): keyof typeof ROLE_LABEL | null {
+  const roles = grid.rows[r]!.members.map((i) => explanation.queryTokens[i]?.role);
+  const first = roles[0];
+  return first && roles.every((x) => x === first) ? first : null;
+}
+
+export function AlignmentView({ client, target, visible, onBack, modelName = null }: Props) {
   const [explanation, setExplanation] = useState<Explanation | null>(null);
   const [error, setError] = useState<ApiError | null>(null);
   const [loading, setLoading] = useState(false);
   const [granularity, setGranularity] = useState<Granularity>('subword');
+  const [zoom, setZoom] = useState<Zoom>('fit');
   const [dropped, setDropped] = useState<Set<number>>(new Set());
   const [ablation, setAblation] = useState<AblationResult | null>(null);
   const [ablationError, setAblationError] = useState<ApiError | null>(null);
@@ -76,6 +112,13 @@ export function AlignmentView({ client, target, visible, onBack }: Props) {
   );
   const scale = useMemo(() => similarityScale(grid?.similarity ?? []), [grid]);
   const droppedRows = useMemo(() => (grid ? droppedRowsOf(grid, dropped) : new Set<number>()), [grid, dropped]);
+  const wordStarts = useMemo(() => (grid && explanation && granularity === 'subword' ? wordStartsOf(grid, explanation.docText) : new Set<number>()), [grid, explanation, granularity]);
+  const addedRows = useMemo(() => {
+    const rows = new Set<number>();
+    if (grid && explanation) grid.rows.forEach((_, r) => rowRole(grid, r, explanation) && rows.add(r));
+    return rows;
+  }, [grid, explanation]);
+  const lexical = useMemo(() => explanation?.lexicalMatches ?? [], [explanation]);
 
   const toggleRow = (r: number) => {
     if (!grid || !target || !explanation) return;
@@ -155,6 +198,12 @@ export function AlignmentView({ client, target, visible, onBack }: Props) {
         </div>
       </div>
 
+      {contentlessQuery(target.query) && (
+        <div className="notice warn" data-testid="contentless-query">
+          <strong>{contentlessQuery(target.query) === 'punctuation' ? '질의가 문장부호뿐입니다' : '질의가 조사(토씨)뿐입니다'}</strong>
+          <p className="small">내용어가 없어 MaxSim이 맞출 것은 모델이 덧붙인 마커와 [MASK] 토큰뿐입니다. 이 정렬과 순위는 의미가 거의 없습니다.</p>
+        </div>
+      )}
       {loading && <p className="empty">정렬을 계산하는 중…</p>}
       {error && <ErrorNotice error={error} />}
 
@@ -185,6 +234,11 @@ export function AlignmentView({ client, target, visible, onBack }: Props) {
                     title={all ? '다시 포함' : '이 토큰을 빼고 계산'}
                   >
                     <span lang="ko">{row.label}</span>
+                    {addedRows.has(r) && (
+                      <span className="role" data-role={rowRole(grid, r, explanation)}>
+                        {ROLE_LABEL[rowRole(grid, r, explanation)!]}
+                      </span>
+                    )}
                     <span className="chip-value">{grid.contributions[r]!.toFixed(3)}</span>
                   </button>
                 );
@@ -217,6 +271,13 @@ export function AlignmentView({ client, target, visible, onBack }: Props) {
               <h2>유사도 히트맵</h2>
               <span className="muted small">행: 질의 토큰 · 열: 문단 토큰 · 값: E_q[i]·E_d[j]</span>
               <span className="spacer" />
+              <div className="segmented" role="group" aria-label="확대">
+                {(['fit', 'detail', 'large'] as const).map((z) => (
+                  <button key={z} type="button" aria-pressed={zoom === z} onClick={() => setZoom(z)}>
+                    {z === 'fit' ? '폭에 맞춤' : z === 'detail' ? '확대' : '크게'}
+                  </button>
+                ))}
+              </div>
               <div className="segmented" role="group" aria-label="토큰 단위">
                 <button type="button" aria-pressed={granularity === 'subword'} onClick={() => setGranularity('subword')}>
                   서브워드
@@ -230,12 +291,24 @@ export function AlignmentView({ client, target, visible, onBack }: Props) {
               grid={grid}
               scale={scale}
               droppedRows={droppedRows}
+              wordStarts={wordStarts}
+              addedRows={addedRows}
+              minCell={MIN_CELL[zoom]}
               hover={hover}
               visible={visible}
               onHover={setHover}
-              exportTitle={`${target.query}  ×  ${explanation.docTitle ?? explanation.docId} (${explanation.docId})  ·  MaxSim ${explanation.score.toFixed(4)}`}
+              caption={{ query: target.query, docId: explanation.docId, docTitle: explanation.docTitle, score: explanation.score, model: modelName }}
               exportName={safeFileName('saegim', target.collection, explanation.docId, granularity) + '.png'}
             />
+            {granularity === 'subword' && wordStarts.size > 0 && <p className="small muted">흰 세로줄: 어절 경계</p>}
+            <ul className="argmax-list" data-testid="argmax-list" aria-label="행마다 MaxSim이 고른 문단 토큰">
+              {grid.rows.map((row, r) => (
+                <li key={r} className={droppedRows.has(r) ? 'muted' : undefined}>
+                  <span lang="ko">{row.label}</span> <span className="to">→</span> <b lang="ko">{grid.best[r]! >= 0 ? grid.cols[grid.best[r]!]!.label : '—'}</b>{' '}
+                  <span className="num muted">{grid.best[r]! >= 0 ? formatSimilarity(grid.similarity[r]![grid.best[r]!]!) : ''}</span>
+                </li>
+              ))}
+            </ul>
           </div>
 
           <div className="align-body">
@@ -244,7 +317,12 @@ export function AlignmentView({ client, target, visible, onBack }: Props) {
                 <h2>문단</h2>
                 <span className="muted small">각 토큰은 어느 질의 토큰이든 주는 가장 높은 유사도로 칠해집니다.</span>
               </div>
-              <PassageText explanation={explanation} grid={grid} scale={scale} hoverCol={hover?.col ?? null} />
+              <PassageText explanation={explanation} grid={grid} scale={scale} hoverCol={hover?.col ?? null} lexical={lexical} />
+              {lexical.length > 0 && (
+                <p className="small muted" style={{ marginTop: 8 }} data-testid="lexical-legend">
+                  <span className="tok lexical">밑줄</span>: BM25가 맞춘 한글 두 글자(bigram) · 밑줄 없이 진한 토큰은 MaxSim만 찾은 것
+                </p>
+              )}
             </div>
             <div className="panel">
               <div className="panel-head">
@@ -257,6 +335,8 @@ export function AlignmentView({ client, target, visible, onBack }: Props) {
               <ContributionChart grid={grid} droppedRows={droppedRows} />
             </div>
           </div>
+
+          <ComparePanel client={client} target={target} explanation={explanation} />
         </>
       )}
     </div>
@@ -267,14 +347,17 @@ interface HeatmapProps {
   grid: AlignmentGrid;
   scale: ReturnType<typeof similarityScale>;
   droppedRows: ReadonlySet<number>;
+  wordStarts: ReadonlySet<number>;
+  addedRows: ReadonlySet<number>;
+  minCell: number;
   hover: { row: number; col: number; x: number; y: number } | null;
   visible: boolean;
   onHover(h: { row: number; col: number; x: number; y: number } | null): void;
-  exportTitle: string;
+  caption: PngCaption;
   exportName: string;
 }
 
-function HeatmapCanvas({ grid, scale, droppedRows, hover, visible, onHover, exportTitle, exportName }: HeatmapProps) {
+function HeatmapCanvas({ grid, scale, droppedRows, wordStarts, addedRows, minCell, hover, visible, onHover, caption, exportName }: HeatmapProps) {
   const wrap = useRef<HTMLDivElement>(null);
   const canvas = useRef<HTMLCanvasElement>(null);
   const [width, setWidth] = useState(0);
@@ -293,16 +376,16 @@ function HeatmapCanvas({ grid, scale, droppedRows, hover, visible, onHover, expo
     const c = canvas.current;
     if (!c || !visible || width === 0) return;
     const ctx = c.getContext('2d')!;
-    const l = measureLayout(ctx, grid, width);
+    const l = measureLayout(ctx, grid, width, minCell);
     const dpr = window.devicePixelRatio || 1;
     c.width = Math.round(l.width * dpr);
     c.height = Math.round(l.height * dpr);
     c.style.width = `${l.width}px`;
     c.style.height = `${l.height}px`;
     ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
-    drawHeatmap(ctx, grid, l, scale, { droppedRows, hover: hover ? { row: hover.row, col: hover.col } : null });
+    drawHeatmap(ctx, grid, l, scale, { droppedRows, wordStarts, addedRows, hover: hover ? { row: hover.row, col: hover.col } : null });
     setLayout(l);
-  }, [grid, scale, droppedRows, hover, width, visible]);
+  }, [grid, scale, droppedRows, wordStarts, addedRows, minCell, hover, width, visible]);
 
   const onMove = (e: MouseEvent<HTMLCanvasElement>) => {
     if (!layout) return;
@@ -318,7 +401,7 @@ function HeatmapCanvas({ grid, scale, droppedRows, hover, visible, onHover, expo
 
   const exportPng = async () => {
     if (!layout) return;
-    downloadBlob(await renderPng(grid, layout, scale, droppedRows, exportTitle), exportName);
+    downloadBlob(await renderPng(grid, layout, scale, droppedRows, caption, { wordStarts, addedRows }), exportName);
   };
 
   const value = hover ? grid.similarity[hover.row]![hover.col]! : null;
@@ -328,7 +411,7 @@ function HeatmapCanvas({ grid, scale, droppedRows, hover, visible, onHover, expo
       <div className="row small" style={{ marginBottom: 10, gap: 16 }}>
         <span className="legend">
           <span className="num">{formatSimilarity(stops[0]!.value)}</span>
-          <span className="legend-bar" />
+          <span className="legend-bar" style={{ background: RAMP_GRADIENT }} />
           <span className="num">{formatSimilarity(stops[2]!.value)}</span>
         </span>
         <span className="legend">
@@ -369,7 +452,20 @@ function tooltipPlacement(x: number, y: number): CSSProperties {
   };
 }
 
-function PassageText({ explanation, grid, scale, hoverCol }: { explanation: Explanation; grid: AlignmentGrid; scale: ReturnType<typeof similarityScale>; hoverCol: number | null }) {
+function PassageText({
+  explanation,
+  grid,
+  scale,
+  hoverCol,
+  lexical,
+}: {
+  explanation: Explanation;
+  grid: AlignmentGrid;
+  scale: ReturnType<typeof similarityScale>;
+  hoverCol: number | null;
+  lexical: ReadonlyArray<{ start: number; end: number }>;
+}) {
+  const matched = (start: number, end: number) => lexical.some((m) => m.start < end && m.end > start);
   const text = explanation.docText;
   const pieces: Array<{ key: string; text: string; col: number | null }> = [];
   let at = 0;
@@ -393,9 +489,9 @@ function PassageText({ explanation, grid, scale, hoverCol }: { explanation: Expl
         ) : (
           <span
             key={p.key}
-            className={`tok${grid.cols[p.col]!.skipped ? ' skipped' : ''}${hoverCol === p.col ? ' hover' : ''}`}
-            style={{ background: tokenShade(scale, grid.columnMax[p.col]!), color: scale.position(grid.columnMax[p.col]!) > 0.7 ? '#fff' : undefined }}
-            title={`최대 유사도 ${formatSimilarity(grid.columnMax[p.col]!)}`}
+            className={`tok${grid.cols[p.col]!.skipped ? ' skipped' : ''}${hoverCol === p.col ? ' hover' : ''}${matched(grid.cols[p.col]!.start, grid.cols[p.col]!.end) ? ' lexical' : ''}`}
+            style={{ background: tokenShade(scale, grid.columnMax[p.col]!) }}
+            title={`최대 유사도 ${formatSimilarity(grid.columnMax[p.col]!)}${matched(grid.cols[p.col]!.start, grid.cols[p.col]!.end) ? ' · BM25도 맞춘 글자' : ''}`}
           >
             {p.text}
           </span>
@@ -428,6 +524,171 @@ function ContributionChart({ grid, droppedRows }: { grid: AlignmentGrid; dropped
           </Bar>
         </BarChart>
       </ResponsiveContainer>
+    </div>
+  );
+}
+
+interface Candidate {
+  docId: string;
+  label: string;
+}
+
+/**
+ * "Why this passage and not that one": a second passage's MaxSim, query token by query token. Both share
+ * the query's tokens, so the per-token differences sum to the score difference.
+ */
+function ComparePanel({ client, target, explanation }: { client: SaegimClient; target: AlignmentTarget; explanation: Explanation }) {
+  const [candidates, setCandidates] = useState<Candidate[]>([]);
+  const [otherId, setOtherId] = useState('');
+  const [typed, setTyped] = useState('');
+  const [other, setOther] = useState<Explanation | null>(null);
+  const [error, setError] = useState<ApiError | null>(null);
+  const [loading, setLoading] = useState(false);
+
+  useEffect(() => {
+    let live = true;
+    setCandidates([]);
+    setOtherId('');
+    setOther(null);
+    setError(null);
+    const found: Candidate[] = [];
+    const add = (docId: string, label: string) => {
+      if (docId !== target.docId && !found.some((c) => c.docId === docId)) found.push({ docId, label });
+    };
+    void Promise.allSettled([
+      client.search({ collection: target.collection, query: target.query, methods: ['bm25', 'mvr'], k: 5, snippetChars: 0, skipPunctuation: target.skipPunctuation }),
+      client.listQueries({ collection: target.collection, limit: 100_000 }),
+    ]).then(([s, q]) => {
+      if (!live) return;
+      if (q.status === 'fulfilled') {
+        const entry = q.value.find((x) => x.text.trim() === target.query.trim());
+        for (const id of new Set(Object.values(entry?.relevant ?? {}).flat())) add(id, `정답 · ${id}`);
+      }
+      if (s.status === 'fulfilled') {
+        for (const m of ['bm25', 'mvr'] as const) {
+          s.value.results.find((r) => r.method === m)?.hits.forEach((h) => add(h.docId, `${m === 'bm25' ? 'BM25' : 'MVR'} ${h.rank}위 · ${h.title ?? h.docId}`));
+        }
+      }
+      setCandidates([...found]);
+    });
+    return () => {
+      live = false;
+    };
+  }, [client, target]);
+
+  const pick = (docId: string) => {
+    setOtherId(docId);
+    setOther(null);
+    setError(null);
+    if (!docId) return;
+    setLoading(true);
+    client
+      .explain({ collection: target.collection, query: target.query, docId, skipPunctuation: target.skipPunctuation })
+      .then(
+        (e) => setOther(e),
+        (err: unknown) => setError(asApiError(err)),
+      )
+      .finally(() => setLoading(false));
+  };
+
+  const rows = useMemo(() => {
+    if (!other) return [];
+    return explanation.queryTokens.map((t, i) => ({
+      i,
+      label: tokenLabel(t, explanation.queryText),
+      role: t.role,
+      a: explanation.contributions[i] ?? 0,
+      b: other.contributions[i] ?? 0,
+      diff: (explanation.contributions[i] ?? 0) - (other.contributions[i] ?? 0),
+    }));
+  }, [explanation, other]);
+  const maxAbs = Math.max(1e-9, ...rows.map((r) => Math.abs(r.diff)));
+  const sum = rows.reduce((s, r) => s + r.diff, 0);
+  const top = [...rows].sort((x, y) => Math.abs(y.diff) - Math.abs(x.diff)).slice(0, 3);
+
+  return (
+    <div className="panel" data-testid="compare">
+      <div className="panel-head">
+        <h2>다른 문단과 비교</h2>
+        <span className="muted small">왜 이 문단이고 저 문단이 아닌가: 질의 토큰마다 기여도 차이</span>
+        <span className="spacer" />
+        <select value={candidates.some((c) => c.docId === otherId) ? otherId : ''} onChange={(e) => pick(e.target.value)} aria-label="비교할 문단">
+          <option value="">비교할 문단 고르기…</option>
+          {candidates.map((c) => (
+            <option key={c.docId} value={c.docId}>
+              {c.label}
+            </option>
+          ))}
+        </select>
+        <form
+          className="row"
+          style={{ gap: 6 }}
+          onSubmit={(e) => {
+            e.preventDefault();
+            if (typed.trim()) pick(typed.trim());
+          }}
+        >
+          <input value={typed} onChange={(e) => setTyped(e.target.value)} placeholder="문단 id" aria-label="비교할 문단 id" style={{ width: 120 }} />
+          <button type="submit" className="btn small">
+            비교
+          </button>
+        </form>
+      </div>
+      {loading && <p className="small muted">계산하는 중…</p>}
+      {error && <ErrorNotice error={error} />}
+      {other && (
+        <>
+          <p className="small" data-testid="compare-summary">
+            <b className="mono">{explanation.docId}</b> <span className="num">{explanation.score.toFixed(4)}</span> − <b className="mono">{other.docId}</b>{' '}
+            <span className="num">{other.score.toFixed(4)}</span> = <b className="num" data-testid="score-difference">{(explanation.score - other.score).toFixed(4)}</b> · Σ 토큰별 차이 ={' '}
+            <b className="num" data-testid="difference-sum">{sum.toFixed(4)}</b>
+            {top.length > 0 && (
+              <span className="muted">
+                {' '}
+                · 차이가 가장 큰 토큰: {top.map((t) => `‘${t.label}’ ${t.diff >= 0 ? '+' : ''}${t.diff.toFixed(3)}`).join(', ')}
+              </span>
+            )}
+          </p>
+          <table className="grid compare-table">
+            <thead>
+              <tr>
+                <th>질의 토큰</th>
+                <th className="num">{explanation.docId}</th>
+                <th className="num">{other.docId}</th>
+                <th className="num">차이</th>
+                <th style={{ width: '30%' }}>누가 이겼나</th>
+              </tr>
+            </thead>
+            <tbody>
+              {rows.map((r) => (
+                <tr key={r.i} data-token={r.i}>
+                  <td lang="ko">
+                    {r.label}
+                    {r.role && <span className="tag" style={{ marginLeft: 6 }}>{ROLE_LABEL[r.role]}</span>}
+                  </td>
+                  <td className="num">{r.a.toFixed(4)}</td>
+                  <td className="num">{r.b.toFixed(4)}</td>
+                  <td className={`num ${r.diff > 0 ? 'pos' : r.diff < 0 ? 'neg' : ''}`}>
+                    {r.diff >= 0 ? '+' : ''}
+                    {r.diff.toFixed(4)}
+                  </td>
+                  <td>
+                    <span style={{ display: 'flex' }}>
+                      <span style={{ flex: 1, display: 'flex', justifyContent: 'flex-end' }}>
+                        {r.diff < 0 && <span className="diff-bar" style={{ width: `${(Math.abs(r.diff) / maxAbs) * 100}%`, background: '#b42318' }} />}
+                      </span>
+                      <span style={{ flex: 1 }}>{r.diff > 0 && <span className="diff-bar" style={{ width: `${(r.diff / maxAbs) * 100}%`, background: '#1d7a4f' }} />}</span>
+                    </span>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          <p className="small muted" style={{ marginTop: 6 }}>
+            초록: 이 문단({explanation.docId})이 더 잘 맞춘 토큰 · 빨강: {other.docId}이(가) 더 잘 맞춘 토큰
+          </p>
+        </>
+      )}
     </div>
   );
 }
