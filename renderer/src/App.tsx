@@ -22,6 +22,13 @@ const TABS: Array<{ id: Tab; ko: string; en: string }> = [
 
 /** The first run imports and indexes the demo corpus in the background; poll while it works. */
 const BOOTSTRAP_POLL_MS = 1500;
+/** How often the page checks that the server is still there (browser mode: it can be stopped under the page). */
+const HEALTH_POLL_MS = 3000;
+
+/** A call that never reached the server, as opposed to one the server refused. */
+function unreachable(err: ApiError): boolean {
+  return err.code === 'internal' && err.message.startsWith('cannot reach');
+}
 
 export function App({ client: given }: { client: SaegimClient }) {
   const [unauthorized, setUnauthorized] = useState(false);
@@ -34,6 +41,8 @@ export function App({ client: given }: { client: SaegimClient }) {
   const [target, setTarget] = useState<AlignmentTarget | null>(null);
   const [queryRequest, setQueryRequest] = useState<QueryRequest | null>(null);
   const [loadError, setLoadError] = useState<ApiError | null>(null);
+  const [offline, setOffline] = useState(false);
+  const offlineRef = useRef(false);
   // Without the token nothing can be refreshed: what was shown is dropped rather than left looking current.
   const client = useMemo(
     () =>
@@ -69,6 +78,27 @@ export function App({ client: given }: { client: SaegimClient }) {
   useEffect(() => {
     void refresh();
   }, [refresh]);
+
+  useEffect(() => {
+    if (unauthorized) return;
+    const timer = setInterval(() => {
+      // Only reachability: a fresh info object every few seconds would reset the views that show it.
+      client.info().then(
+        () => {
+          if (!offlineRef.current) return;
+          offlineRef.current = false;
+          setOffline(false);
+          void refresh();
+        },
+        (err: unknown) => {
+          if (!unreachable(asApiError(err))) return;
+          offlineRef.current = true;
+          setOffline(true);
+        },
+      );
+    }, HEALTH_POLL_MS);
+    return () => clearInterval(timer);
+  }, [client, unauthorized, refresh]);
 
   const bootstrapping = info?.bootstrap?.state === 'running';
   useEffect(() => {
@@ -208,7 +238,12 @@ export function App({ client: given }: { client: SaegimClient }) {
             <UnauthorizedNotice />
           </div>
         )}
-        {loadError && !unauthorized && (
+        {offline && !unauthorized && (
+          <div className="notice error banner" role="alert" data-testid="offline">
+            <strong>서버에 연결할 수 없습니다.</strong> Saegim 서버가 멈췄거나 연결이 끊겼습니다. 다시 연결되면 화면이 돌아옵니다 — 그 전까지는 이전 결과를 보여 주지 않습니다.
+          </div>
+        )}
+        {loadError && !unauthorized && !offline && (
           <div className="banner">
             <ErrorNotice error={loadError} />
           </div>
@@ -231,7 +266,7 @@ export function App({ client: given }: { client: SaegimClient }) {
         )}
 
         {!unauthorized && (
-          <>
+          <div hidden={offline}>
             <section id="view-datasets" role="tabpanel" hidden={tab !== 'datasets'}>
               <DatasetsView client={client} collections={collections} active={active} onSelect={setActive} onChanged={refresh} />
             </section>
@@ -247,7 +282,7 @@ export function App({ client: given }: { client: SaegimClient }) {
             <section id="view-settings" role="tabpanel" hidden={tab !== 'settings'}>
               <SettingsView client={client} info={info} onChanged={refresh} />
             </section>
-          </>
+          </div>
         )}
       </main>
 

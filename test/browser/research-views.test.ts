@@ -2,7 +2,9 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { EvaluationReport } from '../../main/contract/api.js';
-import { artifactPath, shot, CHROMIUM, CHROMIUM_ARGS, chromiumMissing, startAppServer, type AppServer } from './harness.js';
+import { ORPHAN_GRACE_MS } from '../../main/rpc/jobs.js';
+import { jobEventsPath } from '../../main/contract/wire.js';
+import { artifactPath, ROOT, shot, CHROMIUM, CHROMIUM_ARGS, chromiumMissing, startAppServer, type AppServer } from './harness.js';
 
 /**
  * The research views (saved evaluations, significance, the query browser, qrels marks, deep links, the
@@ -13,6 +15,7 @@ const missing = chromiumMissing();
 if (missing) console.warn(`browser tests skipped: ${missing}`);
 
 const WAIT = { timeout: 30_000 };
+const SMALL_BEIR = `${ROOT}test/fixtures/datasets/beir/good`;
 const COLLECTION = 'demo-ko';
 
 let browser: Browser;
@@ -22,7 +25,7 @@ let saved: EvaluationReport;
 
 beforeAll(async () => {
   if (missing) return;
-  [browser, app] = await Promise.all([chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS }), startAppServer({ progressDelayMs: 0 })]);
+  [browser, app] = await Promise.all([chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS }), startAppServer({ progressDelayMs: 400 })]);
   saved = await app.api.evaluate({ collection: COLLECTION, k: 10, split: 'test', baseline: 'bm25' });
 }, 180_000);
 
@@ -202,6 +205,62 @@ describe.skipIf(!!missing)('research views in Chromium (real engine)', () => {
     // A query of particles only is flagged.
     await page.goto(`${app.url}/?view=alignment&c=${COLLECTION}&q=${encodeURIComponent('은 는?')}&doc=${top.docId}`);
     await page.getByTestId('contentless-query').waitFor(WAIT);
+  });
+
+  it('shows per-split counts, indexes a small import at once, and puts up a banner while the server is unreachable', async () => {
+    await page.getByRole('tab', { name: /데이터셋/ }).click();
+    const [demo] = (await app.api.listCollections()).filter((c) => c.name === COLLECTION);
+    const counts = page.locator(`tr[data-collection="${COLLECTION}"] [data-testid="split-counts"]`);
+    for (const split of demo!.splits) {
+      const c = demo!.splitCounts[split]!;
+      expect(await counts.locator(`[data-split="${split}"]`).textContent()).toBe(`${split}: 질의 ${c.queries.toLocaleString('ko-KR')} · 정답 ${c.qrels.toLocaleString('ko-KR')}`);
+    }
+
+    await page.getByLabel('데이터셋 경로').fill(SMALL_BEIR);
+    await page.getByLabel('컬렉션 이름').fill('작은-beir');
+    expect(await page.getByLabel('가져온 뒤 바로 인덱싱 (작은 컬렉션)').isChecked()).toBe(true);
+    await page.getByRole('button', { name: '가져오기' }).click();
+    await page.getByTestId('import-report').waitFor(WAIT);
+    await expect
+      .poll(async () => (await app.api.listCollections()).find((c) => c.name === '작은-beir')?.indexed ?? -1, { timeout: 60_000 })
+      .toBe((await app.api.listCollections()).find((c) => c.name === '작은-beir')!.passages);
+    await page.locator('tr[data-collection="작은-beir"]').getByRole('button', { name: '다시 구축' }).waitFor(WAIT);
+    await app.api.deleteCollection('작은-beir');
+
+    // Every call failing at the network: the banner replaces the views, and both come back with the server.
+    await page.route('**/api/call/**', (route) => route.abort('connectionrefused'));
+    await page.getByTestId('offline').waitFor(WAIT);
+    expect(await page.locator('#view-datasets').isVisible()).toBe(false);
+    await shot(page, artifactPath('research-offline.png'));
+    await page.unroute('**/api/call/**');
+    await expect.poll(() => page.getByTestId('offline').count(), WAIT).toBe(0);
+    expect(await page.locator('#view-datasets').isVisible()).toBe(true);
+    // The refused requests are the point of this test, not console noise.
+    session.problems.splice(0, session.problems.length, ...session.problems.filter((p) => !p.includes('net::ERR_CONNECTION_REFUSED')));
+  });
+
+  it('cancels the evaluation a closed page started', async () => {
+    const before = (await app.api.listEvaluations({ collection: COLLECTION })).map((e) => e.id);
+    await page.getByRole('tab', { name: /평가/ }).click();
+    const [started] = await Promise.all([page.waitForResponse((r) => r.url().endsWith('/api/jobs/evaluate')), page.getByTestId('run-eval').click()]);
+    const { jobId } = (await started.json()) as { jobId: string };
+    await page.getByRole('group', { name: '평가' }).getByRole('progressbar').waitFor(WAIT);
+    await session.context.close();
+    const closed = Date.now();
+
+    // The server cancels a job once every event stream has been gone for its grace period; then its outcome is kept for late subscribers.
+    await expect.poll(() => Date.now() - closed, { timeout: ORPHAN_GRACE_MS + 10_000, interval: 250 }).toBeGreaterThan(ORPHAN_GRACE_MS + 2_000);
+    const res = await fetch(app.url + jobEventsPath(jobId), { headers: { Authorization: `Bearer ${app.token}` } });
+    const reader = res.body!.getReader();
+    let text = '';
+    while (!text.includes('"code":"cancelled"')) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      text += new TextDecoder().decode(value);
+    }
+    await reader.cancel();
+    expect(text).toContain('"code":"cancelled"');
+    expect((await app.api.listEvaluations({ collection: COLLECTION })).map((e) => e.id)).toEqual(before);
   });
 
   it('lists saved evaluations, reopens one with adjusted p-values, value labels and per-pair wins, and deletes one', async () => {

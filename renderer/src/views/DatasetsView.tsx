@@ -57,11 +57,15 @@ const holdImeEnter = (e: KeyboardEvent<HTMLInputElement>) => {
   if (e.key === 'Enter' && isComposing({ key: e.key, isComposing: e.nativeEvent.isComposing, keyCode: e.keyCode })) e.preventDefault();
 };
 
+/** Collections up to this many passages are indexed right after import when the box is ticked. */
+const INDEX_AFTER_IMPORT_MAX = 2000;
+
 export function DatasetsView({ client, collections, active, onSelect, onChanged }: Props) {
   const [path, setPath] = useState('');
   const [format, setFormat] = useState<DatasetFormat | 'auto'>('auto');
   const [name, setName] = useState('');
   const [skipBad, setSkipBad] = useState(false);
+  const [indexAfter, setIndexAfter] = useState(true);
   const [dragOver, setDragOver] = useState(false);
   const [dropHint, setDropHint] = useState<string | null>(null);
   const [importJob, setImportJob] = useState<{ job: Job<ImportReport>; progress: Progress | null } | null>(null);
@@ -90,6 +94,8 @@ export function DatasetsView({ client, collections, active, onSelect, onChanged 
         setName('');
         await onChanged();
         onSelect(report.collection);
+        // Small collections are indexed at once; a large one would tie up the engine for minutes unasked.
+        if (indexAfter && report.passages > 0 && report.passages <= INDEX_AFTER_IMPORT_MAX) startIndex(report.collection);
       },
       (err: unknown) => setImportError(asApiError(err)),
     ).finally(() => setImportJob(null));
@@ -216,6 +222,10 @@ export function DatasetsView({ client, collections, active, onSelect, onChanged 
                 <input type="checkbox" checked={skipBad} onChange={(e) => setSkipBad(e.target.checked)} />
                 잘못된 레코드 건너뛰기
               </label>
+              <label className="check small" title={`문단 ${INDEX_AFTER_IMPORT_MAX.toLocaleString('ko-KR')}개 이하일 때`}>
+                <input type="checkbox" checked={indexAfter} onChange={(e) => setIndexAfter(e.target.checked)} />
+                가져온 뒤 바로 인덱싱 (작은 컬렉션)
+              </label>
               <button type="submit" className="btn primary" disabled={!path.trim() || !!importJob}>
                 가져오기
               </button>
@@ -241,7 +251,7 @@ export function DatasetsView({ client, collections, active, onSelect, onChanged 
             {imported.emptyPassages > 0 && ` · 빈 문단 ${imported.emptyPassages}개 제외`}
             {imported.qrelsWithUnknownQuery + imported.qrelsWithUnknownPassage > 0 &&
               ` · 알 수 없는 id를 가리키는 정답 ${imported.qrelsWithUnknownQuery + imported.qrelsWithUnknownPassage}개 제외`}
-            . 이제 인덱스를 구축하세요.
+            {indexAfter && imported.passages <= INDEX_AFTER_IMPORT_MAX ? '. 인덱싱을 시작했습니다.' : '. 이제 인덱스를 구축하세요.'}
             {imported.skipped.length > 0 && (
               <>
                 <p className="small" style={{ marginTop: 6 }}>
@@ -294,7 +304,18 @@ export function DatasetsView({ client, collections, active, onSelect, onChanged 
                       <span className="tag">{c.format}</span>
                     </td>
                     <td className="num">{c.passages.toLocaleString('ko-KR')}</td>
-                    <td className="num">{c.queries.toLocaleString('ko-KR')}</td>
+                    <td className="num">
+                      {c.queries.toLocaleString('ko-KR')}
+                      {c.splits.length > 0 && (
+                        <div className="small muted split-counts" data-testid="split-counts">
+                          {c.splits.map((sp) => (
+                            <div key={sp} data-split={sp}>
+                              {sp}: 질의 {(c.splitCounts[sp]?.queries ?? 0).toLocaleString('ko-KR')} · 정답 {(c.splitCounts[sp]?.qrels ?? 0).toLocaleString('ko-KR')}
+                            </div>
+                          ))}
+                        </div>
+                      )}
+                    </td>
                     <td>
                       {c.model ? (
                         <span title={c.model.dir}>
