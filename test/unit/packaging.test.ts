@@ -68,6 +68,16 @@ describe('packaging and install configuration', () => {
     expect(excluded).toEqual(electronOnly);
   });
 
+  it('passes electron-builder\'s own schema check', async () => {
+    // electron-builder's own YAML reader (a dependency of it, without types of its own).
+    const yaml = 'js-yaml';
+    const { load } = (await import(yaml)) as { load: (text: string) => unknown };
+    const { validateConfiguration } = (await import('app-builder-lib/out/util/config/config.js')) as unknown as {
+      validateConfiguration: (config: unknown, debugLogger: { add: () => void; isEnabled: boolean }) => Promise<void>;
+    };
+    await expect(validateConfiguration(load(read('electron-builder.yml')), { add: () => undefined, isEnabled: false })).resolves.toBeUndefined();
+  });
+
   it('flips the hardening fuses in the packaged binary', () => {
     const yml = read('electron-builder.yml');
     const block = /^electronFuses:\n((?: {2}.+\n)+)/m.exec(yml)?.[1] ?? '';
