@@ -4,6 +4,7 @@ import { asApiError, watchUnauthorized, type ApiError, type SaegimClient } from 
 import { ErrorNotice, UnauthorizedNotice } from './components/ErrorNotice.js';
 import { ProgressBar } from './components/ProgressBar.js';
 import { readRoute, routeSearch, type Route } from './logic/route.js';
+import { LangContext, message, storedLang, storeLang, type Lang } from './i18n.js';
 import { AlignmentView, type AlignmentTarget } from './views/AlignmentView.js';
 import { DatasetsView } from './views/DatasetsView.js';
 import { EvaluateView } from './views/EvaluateView.js';
@@ -42,6 +43,12 @@ export function App({ client: given }: { client: SaegimClient }) {
   const [queryRequest, setQueryRequest] = useState<QueryRequest | null>(null);
   const [loadError, setLoadError] = useState<ApiError | null>(null);
   const [offline, setOffline] = useState(false);
+  const [lang, setLang] = useState<Lang>(storedLang);
+  useEffect(() => {
+    document.documentElement.lang = lang;
+    storeLang(lang);
+  }, [lang]);
+  const tr = (key: Parameters<typeof message>[0]) => message(key, lang);
   const offlineRef = useRef(false);
   // Without the token nothing can be refreshed: what was shown is dropped rather than left looking current.
   const client = useMemo(
@@ -188,6 +195,7 @@ export function App({ client: given }: { client: SaegimClient }) {
   }, [tab]);
 
   return (
+    <LangContext.Provider value={lang}>
     <div className="app">
       <header className="topbar">
         <div className="brand">
@@ -206,14 +214,14 @@ export function App({ client: given }: { client: SaegimClient }) {
               data-tab={t.id}
               onClick={() => setTab(t.id)}
             >
-              {t.ko}
-              <span className="en">{t.en}</span>
+              {lang === 'en' ? t.en : t.ko}
+              <span className="en">{lang === 'en' ? t.ko : t.en}</span>
             </button>
           ))}
         </nav>
         <div className="topbar-right">
           <label className="row small" style={{ gap: 6 }}>
-            <span className="muted">컬렉션</span>
+            <span className="muted">{tr('collection')}</span>
             <select
               aria-label="컬렉션 선택"
               value={active ?? ''}
@@ -226,9 +234,12 @@ export function App({ client: given }: { client: SaegimClient }) {
                   {c.indexed < c.passages ? ` (인덱스 ${c.indexed}/${c.passages})` : ''}
                 </option>
               ))}
-              {collections?.length === 0 && <option value="">컬렉션 없음</option>}
+              {collections?.length === 0 && <option value="">{tr('collection.none')}</option>}
             </select>
           </label>
+          <button type="button" className="btn small" onClick={() => setLang(lang === 'ko' ? 'en' : 'ko')} data-testid="lang-switch" lang={lang === 'ko' ? 'en' : 'ko'}>
+            {tr('lang.switch')}
+          </button>
         </div>
       </header>
 
@@ -240,7 +251,7 @@ export function App({ client: given }: { client: SaegimClient }) {
         )}
         {offline && !unauthorized && (
           <div className="notice error banner" role="alert" data-testid="offline">
-            <strong>서버에 연결할 수 없습니다.</strong> Saegim 서버가 멈췄거나 연결이 끊겼습니다. 다시 연결되면 화면이 돌아옵니다 — 그 전까지는 이전 결과를 보여 주지 않습니다.
+            <strong>{tr('offline.title')}</strong> {tr('offline.body')}
           </div>
         )}
         {loadError && !unauthorized && !offline && (
@@ -287,12 +298,23 @@ export function App({ client: given }: { client: SaegimClient }) {
       </main>
 
       <footer className="statusbar">
-        <span>{info ? `모델: ${info.model ? `${info.model.name} (${info.model.dim}차원)` : '없음'}` : unauthorized ? '접근 토큰 없음' : '엔진에 연결하는 중…'}</span>
-        {info && <span>실행: {info.activeExecutionProvider.toUpperCase()}</span>}
+        <span>
+          {info
+            ? `${tr('status.model')}: ${info.model ? `${info.model.name} (${info.model.dim}${tr('status.dims')})` : tr('status.none')}`
+            : unauthorized
+              ? tr('status.noToken')
+              : tr('status.connecting')}
+        </span>
+        {info && (
+          <span>
+            {tr('status.run')}: {info.activeExecutionProvider.toUpperCase()}
+          </span>
+        )}
         <span className="spacer" />
-        <span>{client.transport === 'electron' ? '데스크톱' : '브라우저 모드 · 127.0.0.1'}</span>
+        <span>{client.transport === 'electron' ? tr('status.desktop') : tr('status.browser')}</span>
         {info && <span>v{info.version}</span>}
       </footer>
     </div>
+    </LangContext.Provider>
   );
 }

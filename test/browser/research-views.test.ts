@@ -263,6 +263,26 @@ describe.skipIf(!!missing)('research views in Chromium (real engine)', () => {
     expect((await app.api.listEvaluations({ collection: COLLECTION })).map((e) => e.id)).toEqual(before);
   });
 
+  it('switches the main labels and engine error titles to English and back, and keeps the choice', async () => {
+    expect(await page.locator('html').getAttribute('lang')).toBe('ko');
+    await page.getByTestId('lang-switch').click();
+    expect(await page.locator('html').getAttribute('lang')).toBe('en');
+    expect((await page.locator('[role="tab"]').allTextContents())[1]).toBe('Search검색');
+    await expect.poll(() => page.locator('.statusbar').textContent(), WAIT).toContain('Model: saegim-dlm-mini-ko');
+    await page.route('**/api/call/search', (route) =>
+      route.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify({ error: { code: 'not-found', message: 'no such collection' } }) }),
+    );
+    await page.getByLabel('질의', { exact: true }).fill('세종대왕');
+    await page.getByLabel('질의', { exact: true }).press('Enter');
+    await expect.poll(() => page.locator('[role="alert"][data-code="not-found"] strong').textContent(), WAIT).toBe('Not found');
+    await page.unroute('**/api/call/search');
+    await page.reload();
+    await appReady(page);
+    expect((await page.locator('[role="tab"]').allTextContents())[0]).toBe('Datasets데이터셋');
+    await page.getByTestId('lang-switch').click();
+    expect((await page.locator('[role="tab"]').allTextContents())[0]).toBe('데이터셋Datasets');
+  });
+
   it('lists saved evaluations, reopens one with adjusted p-values, value labels and per-pair wins, and deletes one', async () => {
     await page.getByRole('tab', { name: /평가/ }).click();
     const row = page.locator(`[data-testid="saved-evaluations"] tr[data-evaluation="${saved.id}"]`);

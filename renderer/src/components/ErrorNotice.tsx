@@ -1,5 +1,6 @@
 import type { ImportIssue } from '../../../main/contract/types.js';
 import type { ApiError } from '../api/client.js';
+import { errorTitle, useLang } from '../i18n.js';
 
 function importIssues(details: unknown): ImportIssue[] {
   if (!Array.isArray(details)) return [];
@@ -65,12 +66,13 @@ export function UnauthorizedNotice() {
 
 /** An API error with its import issues (file, line, field, reason) laid out as a table. */
 export function ErrorNotice({ error }: { error: ApiError }) {
+  const lang = useLang();
   if (error.code === 'unauthorized') return <UnauthorizedNotice />;
   const issues = importIssues(error.details);
   const tone = error.code === 'cancelled' ? 'warn' : 'error';
   return (
     <div className={`notice ${tone}`} role="alert" data-code={error.code}>
-      <strong>{TITLES[error.code] ?? '오류'}</strong>
+      <strong>{lang === 'en' ? errorTitle(error.code, 'en') : (TITLES[error.code] ?? '오류')}</strong>
       {issues.length === 0 ? <p className="small" style={{ whiteSpace: 'pre-wrap' }}>{error.message}</p> : <IssueTable issues={issues} caption="가져오기 오류" />}
     </div>
   );
