@@ -29,7 +29,8 @@ function progressPrinter(label: string): (p: Progress) => void {
     last = now;
     const pct = p.total > 0 ? ((100 * p.done) / p.total).toFixed(1) : '0.0';
     const elapsed = (now - started) / 1000;
-    const eta = p.done > 0 && p.total > p.done ? ` · ETA ${Math.round((elapsed / p.done) * (p.total - p.done))}s` : '';
+    // Indexing says its own ETA, from this run's pace (done also counts what an earlier run encoded).
+    const eta = p.done > 0 && p.total > p.done && !p.message?.includes('ETA') ? ` · ETA ${Math.round((elapsed / p.done) * (p.total - p.done))}s` : '';
     const line = `${label}: ${p.phase} ${p.done}/${p.total} (${pct}%)${eta}${p.message ? ` · ${p.message}` : ''}`;
     if (process.stderr.isTTY) process.stderr.write(`\r\x1b[2K${line}${final ? '\n' : ''}`);
     else process.stderr.write(`${line}\n`);
@@ -291,7 +292,7 @@ export function buildProgram(): Command {
 
   program
     .command('bench <what>')
-    .description('benchmarks: maxsim | bm25 | encode | burst')
+    .description('benchmarks: maxsim | bm25 | encode | ingest | burst')
     .option('--docs <n>', 'documents', parsePositiveInt)
     .option('--doc-tokens <n>', 'tokens per document', parsePositiveInt)
     .option('--query-tokens <n>', 'tokens per query', parsePositiveInt)
@@ -300,10 +301,14 @@ export function buildProgram(): Command {
     .addOption(new Option('--precision <p>', 'vector precision').choices(['fp16', 'fp32']))
     .option('--threads <n>', 'threads', parsePositiveInt)
     .option('--model <dir>', 'model folder (encode, burst)')
-    .option('--passages <n>', 'passages in the generated collection (burst)', parsePositiveInt)
+    .option('--workers <n>', 'encode, ingest: onnxruntime sessions in worker threads (0: main thread)', (v) => (v === '0' ? 0 : parsePositiveInt(v)))
+    .option('--peer', 'encode: also time the onnxruntime-Python peer (tools/bench_encode_ort.py) in the same run')
+    .option('--rounds <n>', 'encode: timed runs of each engine (medians reported)', parsePositiveInt)
+    .option('--stages <list>', 'ingest: stages to time, comma-separated (import,bm25,encode)')
+    .option('--passages <n>', 'passages in the generated collection (burst, ingest)', parsePositiveInt)
     .option('--searches <n>', 'concurrent searches (burst)', parsePositiveInt)
     .option('--in-process', 'burst: run the engine on the HTTP thread, for comparison')
-    .option('--db <file>', 'burst: index into this database (kept) instead of a temporary one')
+    .option('--db <file>', 'burst, ingest: index into this database (kept) instead of a temporary one')
     .option('--json', 'print JSON')
     .action(async (what: string, o) => {
       const result = await runBenchmark(what, o);

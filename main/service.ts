@@ -149,7 +149,8 @@ export class SaegimService implements SaegimApi {
     const key = `${folder}|${settings.executionProvider}|${settings.threads}`;
     let pending = this.encoders.get(key);
     if (!pending) {
-      pending = TokenEncoder.load(folder, { executionProvider: settings.executionProvider, threads: settings.threads || availableParallelism() });
+      // The model runs in a worker thread, so a long indexing run leaves this thread free to write and answer.
+      pending = TokenEncoder.load(folder, { executionProvider: settings.executionProvider, threads: settings.threads || availableParallelism(), workers: 1 });
       this.encoders.set(key, pending);
       pending.catch(() => this.encoders.delete(key));
     }

@@ -2,6 +2,7 @@ import { SaegimError } from '../contract/errors.js';
 import { benchBm25 } from './bm25.js';
 import { benchBurst } from './burst.js';
 import { benchEncode } from './encode.js';
+import { benchIngest, parseStages } from './ingest.js';
 import { benchMaxSim } from './maxsim.js';
 
 export interface BenchFlags {
@@ -13,6 +14,14 @@ export interface BenchFlags {
   precision?: 'fp16' | 'fp32';
   threads?: number;
   model?: string;
+  /** encode, ingest: onnxruntime sessions in worker threads (0: on the main thread). */
+  workers?: number;
+  /** encode: run the onnxruntime-Python peer (tools/bench_encode_ort.py) between our runs. */
+  peer?: boolean;
+  /** encode: timed runs of each engine. */
+  rounds?: number;
+  /** ingest: comma-separated stages (import, bm25, encode). */
+  stages?: string;
   /** burst: passages in the generated collection. */
   passages?: number;
   /** burst: concurrent searches. */
@@ -41,10 +50,20 @@ export async function runBenchmark(what: string, flags: BenchFlags): Promise<Rec
     case 'bm25':
       return { ...(await benchBm25({ docs: flags.docs, queries: flags.queries })) };
     case 'encode':
-      return benchEncode({ model: flags.model, docs: flags.docs, threads: flags.threads });
+      return benchEncode({ model: flags.model, docs: flags.docs, threads: flags.threads, workers: flags.workers, peer: flags.peer, rounds: flags.rounds });
+    case 'ingest':
+      return benchIngest({
+        passages: flags.passages ?? flags.docs ?? 100_000,
+        stages: flags.stages ? parseStages(flags.stages) : undefined,
+        model: flags.model,
+        threads: flags.threads,
+        workers: flags.workers,
+        db: flags.db,
+        onProgress: (line) => process.stderr.write(`ingest: ${line}\n`),
+      });
     case 'burst':
       return benchBurst({ passages: flags.passages, searches: flags.searches, model: flags.model, inProcess: flags.inProcess, db: flags.db });
     default:
-      throw new SaegimError('bad-input', `unknown benchmark "${what}" (use maxsim, bm25, encode or burst)`);
+      throw new SaegimError('bad-input', `unknown benchmark "${what}" (use maxsim, bm25, encode, ingest or burst)`);
   }
 }

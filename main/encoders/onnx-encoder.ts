@@ -6,12 +6,55 @@ import type { OperationControl } from '../contract/api.js';
 import { SaegimError, throwIfAborted } from '../contract/errors.js';
 import type { EncodedText, ExecutionProvider, TokenSpans } from '../contract/types.js';
 import { MODEL_FILES, outputDim, readManifest, type EncoderManifest } from './manifest.js';
+import { InferencePool } from './inference-pool.js';
 import { availableExecutionProviders, sessionProviders } from './providers.js';
 import { TextTokenizer, type TokenizedText } from './tokenizer.js';
 
 export interface EncoderOptions {
   executionProvider?: ExecutionProvider;
+  /** onnxruntime intra-op threads per session (0 or absent: onnxruntime's default). */
   threads?: number;
+  /**
+   * Sessions in worker threads (encoders/inference-pool.ts); 0 runs the model on the calling thread.
+   * Used only where the compiled worker exists (not under a TypeScript test runner).
+   */
+  workers?: number;
+}
+
+/** Where the model runs: a session on this thread, or a pool of worker threads. */
+interface ModelRunner {
+  readonly inputNames: readonly string[];
+  readonly outputNames: readonly string[];
+  /** Batches worth keeping in flight. */
+  readonly concurrency: number;
+  run(feeds: Record<string, { data: BigInt64Array; dims: number[] }>, output: string): Promise<{ data: Float32Array; dims: readonly number[] }>;
+  close(): Promise<void>;
+}
+
+function sessionRunner(session: ort.InferenceSession): ModelRunner {
+  return {
+    inputNames: session.inputNames,
+    outputNames: session.outputNames,
+    concurrency: 1,
+    async run(feeds, output) {
+      const tensors: Record<string, ort.Tensor> = {};
+      for (const [name, feed] of Object.entries(feeds)) tensors[name] = new ort.Tensor('int64', feed.data, feed.dims);
+      const tensor = (await session.run(tensors, [output]))[output]!;
+      const data = tensor.type === 'float32' ? (tensor.data as Float32Array) : Float32Array.from(tensor.data as ArrayLike<number>);
+      return { data, dims: tensor.dims };
+    },
+    close: () => session.release(),
+  };
+}
+
+function poolRunner(pool: InferencePool): ModelRunner {
+  return {
+    inputNames: pool.inputNames,
+    outputNames: pool.outputNames,
+    concurrency: pool.size,
+    run: (feeds, output) => pool.run(feeds, output),
+    close: () => pool.close(),
+  };
 }
 
 /** Upper bound on padded tokens per onnxruntime call: keeps activations small on a laptop. */
@@ -58,7 +101,7 @@ export class TokenEncoder {
     readonly manifest: EncoderManifest,
     readonly fingerprint: string,
     readonly executionProvider: ExecutionProvider,
-    private readonly session: ort.InferenceSession,
+    private readonly runner: ModelRunner,
     private readonly maxTokenId: number,
     private readonly projection: Float32Array | null,
     private readonly sides: { query: SideRules; document: SideRules },
@@ -84,19 +127,29 @@ export class TokenEncoder {
     if (wanted === 'cuda' && !availableExecutionProviders().includes('cuda')) {
       throw new SaegimError('bad-input', 'CUDA execution provider is not installed: run `npm run cuda` (needs an NVIDIA GPU with CUDA 12)');
     }
-    let session: ort.InferenceSession;
+    let runner: ModelRunner;
+    const sessionOptions: ort.InferenceSession.SessionOptions = {
+      executionProviders: sessionProviders(wanted),
+      graphOptimizationLevel: 'all',
+      // Errors reach the user as SaegimError messages; onnxruntime's own stderr lines would only duplicate them.
+      logSeverityLevel: 3,
+      ...(opts.threads && opts.threads > 0 ? { intraOpNumThreads: opts.threads } : {}),
+    };
     try {
-      session = await ort.InferenceSession.create(join(folder, MODEL_FILES.model), {
-        executionProviders: sessionProviders(wanted),
-        graphOptimizationLevel: 'all',
-        // Errors reach the user as SaegimError messages; onnxruntime's own stderr lines would only duplicate them.
-        logSeverityLevel: 3,
-        ...(opts.threads && opts.threads > 0 ? { intraOpNumThreads: opts.threads } : {}),
-      });
+      const modelPath = join(folder, MODEL_FILES.model);
+      runner =
+        opts.workers && opts.workers > 0 && InferencePool.available()
+          ? poolRunner(await InferencePool.start(modelPath, sessionOptions, opts.workers))
+          : sessionRunner(await ort.InferenceSession.create(modelPath, sessionOptions));
     } catch (err) {
       throw new SaegimError('model-invalid', `${join(folder, MODEL_FILES.model)}: onnxruntime cannot load it (${(err as Error).message})`);
     }
-    checkGraphNames(folder, manifest, session);
+    try {
+      checkGraphNames(folder, manifest, runner);
+    } catch (err) {
+      await runner.close();
+      throw err;
+    }
     const projection = manifest.projection ? readProjection(folder, manifest) : null;
     const manifestPath = join(folder, MODEL_FILES.manifest);
     const idsOf = (tokens: string[]): Set<number> => {
@@ -143,13 +196,13 @@ export class TokenEncoder {
       },
     };
     for (const side of [sides.query, sides.document]) side.labelRoles = await producesNonText(side, manifest);
-    const encoder = new TokenEncoder(folder, manifest, fingerprintModel(folder), wanted, session, documentTokenizer.maxTokenId, projection, sides);
+    const encoder = new TokenEncoder(folder, manifest, fingerprintModel(folder), wanted, runner, documentTokenizer.maxTokenId, projection, sides);
     await encoder.probe();
     return encoder;
   }
 
   async close(): Promise<void> {
-    await this.session.release();
+    await this.runner.close();
   }
 
   /**
@@ -206,24 +259,39 @@ export class TokenEncoder {
     const side = this.sides[kind];
     const spans = await Promise.all(texts.map((t) => this.prepare(t, kind)));
     const order = spans.map((_, i) => i).sort((a, b) => spans[a]!.ids.length - spans[b]!.ids.length);
-    const results = new Array<EncodedText>(texts.length);
-    let done = 0;
+    const batches: number[][] = [];
     for (let start = 0; start < order.length; ) {
-      throwIfAborted(ctl?.signal, 'encoding');
-      const longest = Math.max(1, spans[order[Math.min(order.length - 1, start)]!]!.ids.length);
+      const longest = Math.max(1, spans[order[start]!]!.ids.length);
       let end = start + 1;
       while (end < order.length && (end - start + 1) * Math.max(longest, spans[order[end]!]!.ids.length) <= TOKENS_PER_BATCH) end++;
-      const batch = order.slice(start, end);
-      const outputs = await this.run(
+      batches.push(order.slice(start, end));
+      start = end;
+    }
+    const results = new Array<EncodedText>(texts.length);
+    // With the model in worker threads, the next batches run while this thread copies out the last one.
+    const ahead = this.runner.concurrency;
+    const running: Array<Promise<{ data: Float32Array; length: number; hidden: number }>> = [];
+    const launch = (b: number) => {
+      const batch = batches[b]!;
+      const pending = this.run(
         batch.map((i) => spans[i]!.ids),
         batch.map((i) => spans[i]!.attended),
       );
-      batch.forEach((textIndex, row) => {
+      // Batches still in flight when one fails or the caller cancels must not surface as unhandled rejections.
+      pending.catch(() => {});
+      running[b] = pending;
+    };
+    let done = 0;
+    for (let b = 0; b < batches.length; b++) {
+      throwIfAborted(ctl?.signal, 'encoding');
+      for (let next = running.length; next < batches.length && next <= b + ahead; next = running.length) launch(next);
+      const outputs = await running[b]!;
+      delete running[b];
+      batches[b]!.forEach((textIndex, row) => {
         results[textIndex] = this.keepContentTokens(spans[textIndex]!, side, outputs, row);
       });
-      done += batch.length;
+      done += batches[b]!.length;
       ctl?.onProgress?.({ phase: 'encoding', done, total: texts.length });
-      start = end;
     }
     return results;
   }
@@ -242,21 +310,21 @@ export class TokenEncoder {
       }
     });
     const dims = [batch.length, length];
-    const feeds: Record<string, ort.Tensor> = {
-      [this.manifest.inputs.inputIds]: new ort.Tensor('int64', ids, dims),
-      [this.manifest.inputs.attentionMask]: new ort.Tensor('int64', mask, dims),
+    const feeds: Record<string, { data: BigInt64Array; dims: number[] }> = {
+      [this.manifest.inputs.inputIds]: { data: ids, dims },
+      [this.manifest.inputs.attentionMask]: { data: mask, dims },
     };
     if (this.manifest.inputs.tokenTypeIds) {
-      feeds[this.manifest.inputs.tokenTypeIds] = new ort.Tensor('int64', new BigInt64Array(size), dims);
+      feeds[this.manifest.inputs.tokenTypeIds] = { data: new BigInt64Array(size), dims };
     }
     if (this.manifest.inputs.positionIds) {
       const positions = new BigInt64Array(size);
       for (let b = 0; b < batch.length; b++) for (let j = 0; j < length; j++) positions[b * length + j] = BigInt(j);
-      feeds[this.manifest.inputs.positionIds] = new ort.Tensor('int64', positions, dims);
+      feeds[this.manifest.inputs.positionIds] = { data: positions, dims };
     }
-    let out: ort.InferenceSession.OnnxValueMapType;
+    let out: { data: Float32Array; dims: readonly number[] };
     try {
-      out = await this.session.run(feeds, [this.manifest.output]);
+      out = await this.runner.run(feeds, this.manifest.output);
     } catch (err) {
       const message = (err as Error).message;
       if (/index|out of (range|bounds)|gather/i.test(message)) {
@@ -264,10 +332,7 @@ export class TokenEncoder {
       }
       throw new SaegimError('internal', `${this.dir}: onnxruntime failed (${message})`);
     }
-    const tensor = out[this.manifest.output]!;
-    const hidden = tensor.dims[2] ?? 0;
-    const data = tensor.type === 'float32' ? (tensor.data as Float32Array) : Float32Array.from(tensor.data as ArrayLike<number>);
-    return { data, length, hidden };
+    return { data: out.data, length, hidden: out.dims[2] ?? 0 };
   }
 
   private keepContentTokens(text: PreparedText, side: SideRules, out: { data: Float32Array; length: number; hidden: number }, row: number): EncodedText {
@@ -320,7 +385,7 @@ async function producesNonText(side: SideRules, manifest: EncoderManifest): Prom
   return sample.ids.some((id, j) => sample.special[j] === 1 && !side.dropIds.has(id));
 }
 
-function checkGraphNames(folder: string, manifest: EncoderManifest, session: ort.InferenceSession): void {
+function checkGraphNames(folder: string, manifest: EncoderManifest, session: Pick<ModelRunner, 'inputNames' | 'outputNames'>): void {
   const wantedInputs = [manifest.inputs.inputIds, manifest.inputs.attentionMask, manifest.inputs.tokenTypeIds, manifest.inputs.positionIds].filter(
     (n): n is string => n !== null,
   );

@@ -1,15 +1,15 @@
 import type { ModelSummary, OperationControl } from '../contract/api.js';
 import type { TokenEncoder } from '../encoders/onnx-encoder.js';
 import { throwIfAborted } from '../contract/errors.js';
-import { indexedText } from '../search/passage-text.js';
 import { pooledVector } from '../search/svr.js';
 import { floatsToHalves } from '../store/half.js';
 import type { SaegimStore } from '../store/store.js';
 import type { VectorPrecision } from '../contract/types.js';
+import { encodedChunks, formatDuration } from './pipeline.js';
 
 export interface IndexingOptions extends OperationControl {
   precision: VectorPrecision;
-  /** Passages encoded and committed together; a killed run loses at most one chunk of work. */
+  /** Passages encoded and committed together; a killed run loses at most the chunks in flight (two). */
   chunkSize?: number;
   /** The indexing lock this run holds (store.tryLockIndexing); every chunk is written under it. */
   lockOwner?: string;
@@ -36,26 +36,23 @@ export function modelSummary(encoder: TokenEncoder): ModelSummary {
 
 /**
  * Encodes every passage that has no vectors yet, chunk by chunk, each chunk committed in its own
- * transaction. Killing the process at any point leaves whole chunks only, so running it again continues
- * where it stopped with no passage lost or duplicated (the store's primary key forbids duplicates).
+ * transaction, the next chunks encoding while one is written (indexing/pipeline.ts). Killing the process
+ * at any point leaves whole chunks only, so running it again continues where it stopped with no passage
+ * lost or duplicated (the store's primary key forbids duplicates). Progress says the rate and an ETA
+ * from this run's own pace.
  */
 export async function indexPassages(store: SaegimStore, collectionId: number, encoder: TokenEncoder, opts: IndexingOptions): Promise<IndexingOutcome> {
   const started = performance.now();
   const bound = store.bindModel(collectionId, modelSummary(encoder), opts.precision);
   const precision = bound.precision;
-  const chunkSize = opts.chunkSize ?? 64;
+  const chunkSize = opts.chunkSize ?? 256;
   const counts = store.counts(collectionId);
   const alreadyIndexed = counts.indexed;
   const total = counts.passages;
   let encoded = 0;
   let tokens = 0;
   opts.onProgress?.({ phase: 'encoding', done: alreadyIndexed, total });
-  for (;;) {
-    throwIfAborted(opts.signal, 'indexing');
-    const chunk = store.unindexedPassages(collectionId, chunkSize);
-    if (chunk.length === 0) break;
-    const texts = chunk.map(indexedText);
-    const outputs = await encoder.encodeDocuments(texts, { signal: opts.signal });
+  for await (const { chunk, outputs } of encodedChunks(store, collectionId, encoder, { chunkSize, signal: opts.signal })) {
     throwIfAborted(opts.signal, 'indexing');
     store.writeDocVectors(
       collectionId,
@@ -74,7 +71,14 @@ export async function indexPassages(store: SaegimStore, collectionId: number, en
       opts.lockOwner,
     );
     encoded += chunk.length;
-    opts.onProgress?.({ phase: 'encoding', done: alreadyIndexed + encoded, total });
+    const seconds = (performance.now() - started) / 1000;
+    const left = total - alreadyIndexed - encoded;
+    opts.onProgress?.({
+      phase: 'encoding',
+      done: alreadyIndexed + encoded,
+      total,
+      message: `${Math.round(tokens / seconds).toLocaleString('en-US')} tokens/s${left > 0 ? ` · ETA ${formatDuration((left * seconds) / encoded)}` : ''}`,
+    });
   }
   return {
     encoded,

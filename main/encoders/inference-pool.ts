@@ -1,0 +1,135 @@
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import type * as ort from 'onnxruntime-node';
+
+export interface InferenceWorkerData {
+  modelPath: string;
+  options: ort.InferenceSession.SessionOptions;
+}
+
+export interface InferenceRequest {
+  id: number;
+  /** int64 inputs by graph input name. */
+  feeds: Record<string, { data: BigInt64Array; dims: number[] }>;
+  output: string;
+}
+
+export interface InferenceReply {
+  id: number;
+  data?: Float32Array;
+  dims?: number[];
+  error?: string;
+}
+
+type Ready = { ready: true; inputNames: string[]; outputNames: string[] } | { ready: false; error: string };
+
+interface Slot {
+  worker: Worker;
+  busy: number;
+}
+
+const WORKER_URL = new URL('./inference-worker.js', import.meta.url);
+
+/**
+ * onnxruntime sessions in worker threads, each loading the model itself. Requests go to the least busy
+ * worker and are answered in any order; the caller keeps several in flight, so the main thread tokenizes,
+ * post-processes and writes while a worker runs the model. One worker with every core as intra-op threads
+ * is the default; several single-threaded workers run batches side by side instead of splitting each
+ * batch's operators, which costs a session (the model's weights) per worker.
+ */
+export class InferencePool {
+  private readonly slots: Slot[];
+  private readonly waiting = new Map<number, { resolve: (r: { data: Float32Array; dims: number[] }) => void; reject: (e: Error) => void; slot: Slot }>();
+  private nextId = 1;
+  private failure: Error | null = null;
+
+  private constructor(
+    workers: Worker[],
+    readonly inputNames: readonly string[],
+    readonly outputNames: readonly string[],
+  ) {
+    this.slots = workers.map((worker) => ({ worker, busy: 0 }));
+    for (const slot of this.slots) {
+      slot.worker.on('message', (reply: InferenceReply) => this.answer(slot, reply));
+      slot.worker.on('error', (err) => this.fail(err));
+      slot.worker.on('exit', (code) => {
+        if (code !== 0) this.fail(new Error(`the inference thread exited with code ${code}`));
+      });
+    }
+  }
+
+  /** Whether the compiled worker is there: under a TypeScript test runner only the sources are, and encoding stays on the calling thread. */
+  static available(): boolean {
+    return existsSync(fileURLToPath(WORKER_URL));
+  }
+
+  static async start(modelPath: string, options: ort.InferenceSession.SessionOptions, size: number): Promise<InferencePool> {
+    const workers: Worker[] = [];
+    try {
+      const ready = await Promise.all(
+        Array.from({ length: Math.max(1, size) }, () => {
+          const worker = new Worker(WORKER_URL, { workerData: { modelPath, options } satisfies InferenceWorkerData });
+          workers.push(worker);
+          return new Promise<Ready>((resolve, reject) => {
+            worker.once('message', resolve);
+            worker.once('error', reject);
+          });
+        }),
+      );
+      const failed = ready.find((r): r is Extract<Ready, { ready: false }> => !r.ready);
+      if (failed) throw new Error(failed.error);
+      const first = ready[0] as Extract<Ready, { ready: true }>;
+      return new InferencePool(workers, first.inputNames, first.outputNames);
+    } catch (err) {
+      await Promise.all(workers.map((w) => w.terminate()));
+      throw err;
+    }
+  }
+
+  get size(): number {
+    return this.slots.length;
+  }
+
+  run(feeds: InferenceRequest['feeds'], output: string): Promise<{ data: Float32Array; dims: number[] }> {
+    if (this.failure) return Promise.reject(this.failure);
+    let slot = this.slots[0]!;
+    for (const s of this.slots) if (s.busy < slot.busy) slot = s;
+    const id = this.nextId++;
+    slot.busy++;
+    const transfer = Object.values(feeds).map((f) => f.data.buffer as ArrayBuffer);
+    return new Promise((resolve, reject) => {
+      this.waiting.set(id, { resolve, reject, slot });
+      slot.worker.postMessage({ id, feeds, output } satisfies InferenceRequest, transfer);
+    });
+  }
+
+  private answer(slot: Slot, reply: InferenceReply): void {
+    const pending = this.waiting.get(reply.id);
+    if (!pending) return;
+    this.waiting.delete(reply.id);
+    slot.busy--;
+    if (reply.error !== undefined) pending.reject(new Error(reply.error));
+    else pending.resolve({ data: reply.data!, dims: reply.dims! });
+  }
+
+  private fail(err: Error): void {
+    this.failure ??= err;
+    for (const pending of this.waiting.values()) pending.reject(err);
+    this.waiting.clear();
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(
+      this.slots.map(
+        (s) =>
+          new Promise<void>((resolve) => {
+            s.worker.once('exit', () => resolve());
+            s.worker.postMessage('close');
+            // A worker stuck in a long batch is not waited for.
+            setTimeout(() => void s.worker.terminate().then(() => resolve()), 5000).unref();
+          }),
+      ),
+    );
+  }
+}
