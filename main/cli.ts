@@ -146,6 +146,7 @@ export function buildProgram(): Command {
     .option('--model <dir>', 'model folder (default: the configured or bundled model)')
     .addOption(new Option('--precision <p>', 'vector precision').choices(['fp16', 'fp32']))
     .option('--rebuild', 'drop existing vectors first (to switch models)')
+    .addOption(new Option('--index <kind>', 'also build (or update) the compressed token index').choices(['exact', 'compressed']))
     .option('--batch-size <n>', 'passages committed per transaction', parsePositiveInt)
     .option('--json', 'print the report as JSON')
     .addOption(provider())
@@ -153,7 +154,7 @@ export function buildProgram(): Command {
     .action(async (collection: string, o) => {
       const report = await withService(o, (s) =>
         s.indexCollection(
-          { collection, model: o.model ? resolve(o.model) : undefined, precision: o.precision, rebuild: Boolean(o.rebuild), batchSize: o.batchSize },
+          { collection, model: o.model ? resolve(o.model) : undefined, precision: o.precision, rebuild: Boolean(o.rebuild), batchSize: o.batchSize, index: o.index },
           { onProgress: progressPrinter('index'), signal: interruptible() },
         ),
       );
@@ -170,12 +171,13 @@ export function buildProgram(): Command {
     .option('--method <methods>', `comma-separated: ${SEARCH_METHODS.join(',')}`, parseMethods, ['mvr'] as SearchMethod[])
     .option('--k <k>', 'results per method', parsePositiveInt, 10)
     .option('--skip-punctuation', 'leave document punctuation tokens out of MaxSim')
+    .addOption(new Option('--index <kind>', 'token index for MVR (default: compressed when built and current)').choices(['exact', 'compressed']))
     .option('--model <dir>', 'model folder')
     .option('--json', 'print JSON')
     .addOption(provider())
     .addOption(db())
     .action(async (collection: string, query: string, o) => {
-      const response = await withService(o, (s) => s.search({ collection, query, methods: o.method, k: o.k, skipPunctuation: Boolean(o.skipPunctuation) }));
+      const response = await withService(o, (s) => s.search({ collection, query, methods: o.method, k: o.k, skipPunctuation: Boolean(o.skipPunctuation), index: o.index }));
       if (o.json) return printJson(response);
       printSearch(response);
     });
@@ -207,6 +209,7 @@ export function buildProgram(): Command {
     .option('--name <name>', 'collection name for the import')
     .option('--model <dir>', 'model folder')
     .option('--skip-punctuation', 'leave document punctuation tokens out of MaxSim')
+    .addOption(new Option('--index <kind>', 'token index for MVR: exact, or compressed (built if missing)').choices(['exact', 'compressed']))
     .option('--run-dir <dir>', 'write TREC run files and per-query metrics here')
     .option('--json', 'print one JSON object on stdout')
     .addOption(provider())
@@ -225,10 +228,10 @@ export function buildProgram(): Command {
         if (vector) {
           const info = await s.info();
           if (info.model || o.model) {
-            await s.indexCollection({ collection: name, model: o.model ? resolve(o.model) : undefined }, { onProgress: progressPrinter('index'), signal });
+            await s.indexCollection({ collection: name, model: o.model ? resolve(o.model) : undefined, index: o.index === 'compressed' ? 'compressed' : undefined }, { onProgress: progressPrinter('index'), signal });
           }
         }
-        return s.evaluate({ collection: name, methods: o.methods, k: o.k, split: o.split, skipPunctuation: Boolean(o.skipPunctuation) }, { onProgress: progressPrinter('eval'), signal });
+        return s.evaluate({ collection: name, methods: o.methods, k: o.k, split: o.split, skipPunctuation: Boolean(o.skipPunctuation), index: o.index }, { onProgress: progressPrinter('eval'), signal });
       });
       if (o.runDir) writeRunDir(resolve(o.runDir), result);
       for (const [method, why] of Object.entries(result.unavailable)) process.stderr.write(`${method}: unavailable — ${why}\n`);

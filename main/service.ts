@@ -7,6 +7,7 @@ import type {
   AblationResult,
   BootstrapState,
   CollectionSummary,
+  CompressedIndexSummary,
   EngineInfo,
   EvaluateRequest,
   EvaluationReport,
@@ -37,11 +38,12 @@ import { evaluateCollection } from './eval/runner.js';
 import { alignTokens } from './explain/alignment.js';
 import { lexicalMatches } from './explain/lexical.js';
 import { importStreaming } from './indexing/import.js';
+import { compressedSummary, deleteSideFiles, updateCompressedIndex } from './indexing/compressed-index.js';
 import { indexPassages, modelSummary } from './indexing/indexer.js';
 import { bundledDatasetDir, bundledModelDir, packageVersion } from './paths.js';
 import { CollectionIndex } from './retrievers/collection-index.js';
 import { runSearchPlan } from './retrievers/plan.js';
-import { retrieverFor } from './retrievers/retriever.js';
+import { retrieverFor, type TokenIndexKind } from './retrievers/retriever.js';
 import { DEFAULT_SNIPPET_CHARS, indexedText, punctuationMask, snippet } from './search/passage-text.js';
 import { halvesToFloats } from './store/half.js';
 import { EvaluationArchive } from './store/evaluations.js';
@@ -221,6 +223,7 @@ export class SaegimService implements SaegimApi {
         qrels: counts.qrels,
         splits: counts.splits,
         splitCounts: splitCounts(this.store.db, c.id),
+        compressed: compressedSummary(this.store, c, counts.indexed),
         indexed: counts.indexed,
         model: index?.model ?? null,
         indexBytes: counts.indexBytes,
@@ -237,6 +240,7 @@ export class SaegimService implements SaegimApi {
     const row = this.store.collection(name);
     await this.forget(row.id);
     this.store.deleteCollection(row.name);
+    deleteSideFiles(this.store, row.id, row.createdAt);
   }
 
   async indexCollection(r: IndexRequest, ctl?: OperationControl): Promise<IndexReport> {
@@ -250,6 +254,7 @@ export class SaegimService implements SaegimApi {
     const heartbeat = setInterval(() => this.store.heartbeatIndexing(row.id, owner), INDEX_LOCK_HEARTBEAT_MS);
     heartbeat.unref();
     let outcome: Awaited<ReturnType<typeof indexPassages>>;
+    let compressed: CompressedIndexSummary | undefined;
     try {
       if (r.rebuild) this.store.dropVectors(row.id);
       await this.forget(row.id);
@@ -260,6 +265,10 @@ export class SaegimService implements SaegimApi {
         signal: ctl?.signal,
         lockOwner: owner,
       });
+      // A compressed index, once built, is kept up to date by every indexing run (appends, no re-clustering).
+      if (r.index === 'compressed' || compressedSummary(this.store, row, outcome.totalIndexed)) {
+        compressed = await updateCompressedIndex(this.store, row, { rebuild: r.rebuild, signal: ctl?.signal, onProgress: ctl?.onProgress, threads: settings.threads || availableParallelism() });
+      }
     } finally {
       clearInterval(heartbeat);
       this.store.unlockIndexing(row.id, owner);
@@ -274,7 +283,18 @@ export class SaegimService implements SaegimApi {
       seconds: outcome.seconds,
       tokensPerSecond: outcome.seconds > 0 ? outcome.tokens / outcome.seconds : 0,
       executionProvider: encoder.executionProvider,
+      ...(compressed ? { compressed } : {}),
     };
+  }
+
+  /** The token index MVR ranks with: the one asked for, else the compressed one when it is up to date, else exact. */
+  private tokenIndexFor(row: CollectionRow, index: CollectionIndex, asked: TokenIndexKind | undefined): TokenIndexKind {
+    if (asked === 'compressed' && !index.compressedIndex()) {
+      throw new SaegimError('bad-input', `collection "${row.name}" has no compressed index (saegim index "${row.name}" --index compressed)`);
+    }
+    if (asked) return asked;
+    const summary = index.compressedIndex() ? compressedSummary(this.store, row, this.store.counts(row.id).indexed) : null;
+    return summary?.current ? 'compressed' : 'exact';
   }
 
   /**
@@ -306,7 +326,7 @@ export class SaegimService implements SaegimApi {
     const cached = this.indexes.get(row.id);
     if (cached && cached.generation === generation) return cached;
     if (cached) await this.forget(row.id);
-    const fresh = new CollectionIndex(this.store, row.id, generation, availableParallelism());
+    const fresh = new CollectionIndex(this.store, row, generation, availableParallelism());
     this.indexes.set(row.id, fresh);
     return fresh;
   }
@@ -328,7 +348,8 @@ export class SaegimService implements SaegimApi {
     const needsVectors = methods.some((m) => retrieverFor(m).needs === 'vectors');
     const { encoder, problem } = needsVectors ? await this.collectionEncoder(row.id, this.settings()) : { encoder: null, problem: null };
     const encoded = encoder ? await encoder.encodeQuery(r.query) : null;
-    const lists = await runSearchPlan(index, { text: r.query, encoded, skipPunctuation: r.skipPunctuation ?? false }, methods, k);
+    const tokenIndex = needsVectors ? this.tokenIndexFor(row, index, r.index) : 'exact';
+    const lists = await runSearchPlan(index, { text: r.query, encoded, skipPunctuation: r.skipPunctuation ?? false }, methods, k, tokenIndex);
     const results: MethodResult[] = methods.map((method) => {
       const list = lists.get(method);
       if (!list) return { method, hits: [], unavailable: problem ?? 'no model', millis: 0 };
@@ -337,7 +358,8 @@ export class SaegimService implements SaegimApi {
         const cut = snippet(p.text, snippetChars);
         return { docId: h.docId, rank: h.rank, score: h.score, title: p.title, text: cut.text, textLength: p.text.length, ...(cut.truncated ? { truncated: true } : {}) };
       });
-      return { method, hits, millis: list.millis };
+      const usesTokens = method === 'mvr' || (retrieverFor(method).fuses ?? []).includes('mvr');
+      return { method, hits, millis: list.millis, ...(usesTokens && tokenIndex === 'compressed' ? { tokenIndex } : {}) };
     });
     return { collection: row.name, query: r.query, results };
   }
@@ -423,6 +445,7 @@ export class SaegimService implements SaegimApi {
     if (encoder && counts.indexed < counts.passages) {
       throw new SaegimError('bad-input', `collection "${row.name}" is only partly indexed (${counts.indexed}/${counts.passages}); finish indexing first`);
     }
+    const index = await this.collectionIndex(row);
     const report = await evaluateCollection({
       collection: row.name,
       split,
@@ -433,7 +456,8 @@ export class SaegimService implements SaegimApi {
       baseline: r.baseline ?? 'bm25',
       encoder,
       unavailableReason: problem,
-      index: await this.collectionIndex(row),
+      index,
+      tokenIndex: needsVectors ? this.tokenIndexFor(row, index, r.index) : 'exact',
       skipPunctuation: r.skipPunctuation ?? false,
       ctl,
     });

@@ -77,6 +77,19 @@ export interface CollectionSummary {
   /** Bytes used by token vectors and postings. */
   indexBytes: number;
   precision: VectorPrecision | null;
+  /** The compressed token index, when one was built. */
+  compressed: CompressedIndexSummary | null;
+}
+
+export interface CompressedIndexSummary {
+  passages: number;
+  tokens: number;
+  bytes: number;
+  bytesPerToken: number;
+  nbits: number;
+  centroids: number;
+  /** False when passages were indexed or removed since it was last brought up to date (`saegim index --index compressed`). */
+  current: boolean;
 }
 
 export interface ImportReport {
@@ -103,6 +116,8 @@ export interface IndexReport {
   seconds: number;
   tokensPerSecond: number;
   executionProvider: ExecutionProvider;
+  /** The compressed index as this call left it, when one was asked for or already existed. */
+  compressed?: CompressedIndexSummary;
 }
 
 export interface SearchHit {
@@ -124,6 +139,8 @@ export interface MethodResult {
   /** Why the method returned nothing (no model, collection not indexed, …). */
   unavailable?: string;
   millis: number;
+  /** Set when MVR ranked with the compressed index: scores are from decompressed vectors, not the exact ones. */
+  tokenIndex?: 'exact' | 'compressed';
 }
 
 export interface SearchResponse {

@@ -12,6 +12,8 @@ const collection = z.string().min(1).max(200);
 export const CollectionNameSchema = collection;
 export const FolderPathSchema = z.string().min(1).max(4096);
 const rank = z.number().int().min(1);
+/** Which token-vector index ranks MVR: the exact scan, or the compressed one (built with `index: 'compressed'`). */
+const tokenIndex = z.enum(['exact', 'compressed']);
 const k = z.number().int().min(1).max(1000);
 
 export const ImportRequestSchema = z.object({
@@ -34,6 +36,11 @@ export const IndexRequestSchema = z.object({
   batchSize: z.number().int().min(1).max(4096).optional(),
   /** Drop existing vectors first (needed to switch a collection to another model). */
   rebuild: z.boolean().optional(),
+  /**
+   * `compressed` also builds (or brings up to date) the compressed index over the collection's vectors;
+   * with `rebuild` it is re-clustered from scratch.
+   */
+  index: tokenIndex.optional(),
 });
 
 export const SearchRequestSchema = z.object({
@@ -48,6 +55,8 @@ export const SearchRequestSchema = z.object({
    * accepts, returns every passage whole. explain() returns one passage's full text as `docText`.
    */
   snippetChars: z.number().int().min(0).max(100_000).optional(),
+  /** Token index for MVR (default: compressed when the collection has one up to date, else exact). */
+  index: tokenIndex.optional(),
 });
 
 export const ExplainRequestSchema = z.object({
@@ -72,6 +81,8 @@ export const EvaluateRequestSchema = z.object({
   /** Compare every method against this one with a paired randomization test (default bm25). */
   baseline: method.optional(),
   skipPunctuation: z.boolean().optional(),
+  /** Token index for MVR, as in search. */
+  index: tokenIndex.optional(),
 });
 
 export const SettingsPatchSchema = z.object({

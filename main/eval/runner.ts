@@ -3,7 +3,7 @@ import type { TokenEncoder } from '../encoders/onnx-encoder.js';
 import { throwIfAborted } from '../contract/errors.js';
 import type { CollectionIndex } from '../retrievers/collection-index.js';
 import { runSearchPlan } from '../retrievers/plan.js';
-import { retrieverFor } from '../retrievers/retriever.js';
+import { retrieverFor, type TokenIndexKind } from '../retrievers/retriever.js';
 import type { MetricValues, Query, QrelMap, Run, SearchMethod } from '../contract/types.js';
 import { evaluateRun } from './metrics.js';
 import { holmAdjust, pairedRandomizationTest } from './significance.js';
@@ -20,6 +20,8 @@ export interface EvaluationInput {
   encoder: TokenEncoder | null;
   unavailableReason: string | null;
   index: CollectionIndex;
+  /** Which token index ranks MVR (and what hybrid fuses). */
+  tokenIndex?: TokenIndexKind;
   skipPunctuation: boolean;
   ctl?: OperationControl;
 }
@@ -45,7 +47,7 @@ export async function evaluateCollection(input: EvaluationInput): Promise<Evalua
   for (let i = 0; i < judged.length; i++) {
     throwIfAborted(input.ctl?.signal, 'evaluation');
     const q = judged[i]!;
-    const lists = await runSearchPlan(input.index, { text: q.text, encoded: encoded?.[i] ?? null, skipPunctuation: input.skipPunctuation }, methods, input.k);
+    const lists = await runSearchPlan(input.index, { text: q.text, encoded: encoded?.[i] ?? null, skipPunctuation: input.skipPunctuation }, methods, input.k, input.tokenIndex);
     for (const method of methods) runs[method]![q.id] = lists.get(method)?.hits ?? [];
     if ((i + 1) % 8 === 0 || i + 1 === judged.length) input.ctl?.onProgress?.({ phase: 'scoring', done: i + 1, total: judged.length });
   }

@@ -1,11 +1,14 @@
 import { SaegimError } from '../contract/errors.js';
 import type { ScoredPassage, TokenVectors } from '../contract/types.js';
-import { MaxSimIndex } from '../search/maxsim.js';
+import { MaxSimIndex, maxSimScore } from '../search/maxsim.js';
+import { halvesToFloats } from '../store/half.js';
 import { indexedText, punctuationMask } from '../search/passage-text.js';
 import { PooledVectorIndex } from '../search/svr.js';
 import { rankOfSlot } from '../search/top-k.js';
 import type { Bm25Ranker } from '../store/bm25-postings.js';
-import type { SaegimStore, StoredPassage } from '../store/store.js';
+import { openCompressed } from '../indexing/compressed-index.js';
+import type { CompressedIndex } from '../search/compressed/index.js';
+import type { CollectionRow, SaegimStore, StoredPassage } from '../store/store.js';
 import { openCollectionBm25 } from './bm25-source.js';
 
 /**
@@ -19,14 +22,25 @@ export class CollectionIndex {
   private pooled: PooledVectorIndex | null = null;
   /** `vectorDocIds[slot]` is the passage behind vector slot `slot` of the MaxSim and pooled indexes. */
   private vectorDocIds: string[] | null = null;
+  private compressed: { index: CompressedIndex; ids: Array<string | null> } | null | undefined;
 
   constructor(
     private readonly store: SaegimStore,
-    readonly collectionId: number,
+    private readonly row: CollectionRow,
     /** The collection's generation when this was built; the service drops it when the store's differs. */
     readonly generation: number,
     private readonly threads: number,
   ) {}
+
+  get collectionId(): number {
+    return this.row.id;
+  }
+
+  /** The collection's compressed index and its slot → passage map, opened on first use; null when none was built. */
+  compressedIndex(): { index: CompressedIndex; ids: Array<string | null> } | null {
+    if (this.compressed === undefined) this.compressed = openCompressed(this.store, this.row, this.threads);
+    return this.compressed;
+  }
 
   passage(docId: string): StoredPassage {
     return this.store.passage(this.collectionId, docId);
@@ -46,9 +60,19 @@ export class CollectionIndex {
     return index;
   }
 
+  /** Pooled vectors for SVR; read on their own when no MaxSim packing has brought them in (a compressed collection keeps none). */
   pooledIndex(): PooledVectorIndex {
-    if (!this.pooled) this.maxSimIndex(false);
-    return this.pooled!;
+    if (!this.pooled) {
+      const bound = this.store.vectorIndex(this.collectionId);
+      if (!bound) throw new SaegimError('not-found', 'collection is not indexed yet (run saegim index)');
+      const pooled = new PooledVectorIndex(bound.dim);
+      const rows = this.store.db
+        .prepare(`SELECT d.doc_id AS docId, v.pooled FROM doc_vectors v JOIN documents d ON d.collection_id = v.collection_id AND d.ord = v.ord WHERE v.collection_id = ? ORDER BY v.ord`)
+        .iterate(this.collectionId) as IterableIterator<{ docId: string; pooled: Buffer }>;
+      for (const r of rows) pooled.add(r.docId, new Float32Array(r.pooled.buffer.slice(r.pooled.byteOffset, r.pooled.byteOffset + r.pooled.byteLength)));
+      this.pooled = pooled;
+    }
+    return this.pooled;
   }
 
   docIdOfSlot(slot: number): string {
@@ -58,6 +82,16 @@ export class CollectionIndex {
   /** Ranked MaxSim hits from kernel slots. */
   hitsFromSlots(top: Array<{ index: number; score: number }>): ScoredPassage[] {
     return top.map(({ index, score }, r) => ({ docId: this.docIdOfSlot(index), score, rank: r + 1 }));
+  }
+
+  /** Exact MaxSim of one passage from its stored vectors (the compressed retriever's rerank). */
+  exactMaxSim(query: TokenVectors, docId: string, skipPunctuation: boolean): number {
+    const passage = this.store.passage(this.collectionId, docId);
+    const stored = this.store.docVectorsFor(this.collectionId, passage.ord);
+    if (!stored) return -Infinity;
+    const doc: TokenVectors = { length: stored.nTokens, dim: query.dim, data: stored.vectors instanceof Uint16Array ? halvesToFloats(stored.vectors) : stored.vectors };
+    const mask = skipPunctuation ? punctuationMask(indexedText(passage), stored.offsets, stored.nTokens) : undefined;
+    return maxSimScore(query, doc, mask);
   }
 
   /** 1-based MVR rank of a passage for these query vectors: one scan of the collection (ties in its favour). */
@@ -97,6 +131,8 @@ export class CollectionIndex {
     for (const index of this.maxsim.values()) await index.release();
     this.maxsim.clear();
     this.pooled = null;
+    this.compressed?.index.close();
+    this.compressed = undefined;
     this.bm25 = null;
   }
 }

@@ -2,6 +2,7 @@ import type { ScoredPassage, SearchMethod } from '../contract/types.js';
 import type { CollectionIndex } from './collection-index.js';
 import { retrieverFor, type Retriever, type RetrievalQuery, type TokenIndexKind } from './retriever.js';
 import './bm25.js';
+import './compressed-maxsim.js';
 import './exact-maxsim.js';
 import './hybrid.js';
 import './svr.js';

@@ -1,0 +1,38 @@
+import { SaegimError } from '../contract/errors.js';
+import { registerRetriever, type Retriever } from './retriever.js';
+
+/**
+ * MVR on the compressed index: centroid-score candidate generation and pruning on the compressed codes
+ * (search/compressed), then exact MaxSim of the few survivors from their stored vectors — the store keeps
+ * every token vector anyway, so unlike ColBERTv2 there is no need to rank on decompressed residuals. On the
+ * demo corpus the decompressed ranking cost 0.03 nDCG@10 against the exact scan, exact survivors 0.025 —
+ * the rest is the centroid-interaction pruning (stage 3), which a wider `candidates` removes at a cost in
+ * latency.
+ * Memory stays with the centroids and inverted lists, whatever the collection's size.
+ */
+export const compressedMaxSimRetriever: Retriever = {
+  method: 'mvr',
+  tokenIndex: 'compressed',
+  needs: 'vectors',
+  async retrieve(index, query, depth) {
+    if (!query.encoded) throw new SaegimError('model-missing', 'no encoder for vector search');
+    const compressed = index.compressedIndex();
+    if (!compressed) throw new SaegimError('bad-input', 'this collection has no compressed index (saegim index <collection> --index compressed)');
+    const vectors = query.encoded.vectors;
+    const exactScorer = async (slots: Int32Array) => {
+      const scores = new Float32Array(slots.length);
+      slots.forEach((slot, i) => {
+        const docId = compressed.ids[slot];
+        scores[i] = docId ? index.exactMaxSim(vectors, docId, query.skipPunctuation) : -Infinity;
+      });
+      return scores;
+    };
+    const top = await compressed.index.search(vectors, { k: depth, rerank: 'exact' }, exactScorer);
+    return top.flatMap(({ index: slot, score }) => {
+      const docId = compressed.ids[slot];
+      return docId ? [{ docId, score }] : [];
+    }).map((h, r) => ({ ...h, rank: r + 1 }));
+  },
+};
+
+registerRetriever(compressedMaxSimRetriever);
