@@ -371,6 +371,8 @@ describe.skipIf(!!missing)('datasets: import, index with progress, cancel and re
 
       await page.getByLabel('데이터셋 경로').fill(DEMO_DIR);
       await page.getByLabel('컬렉션 이름').fill('데모-사본');
+      // This test indexes by hand to watch progress and cancel, so the import must not index on its own.
+      await page.getByLabel('가져온 뒤 바로 인덱싱 (작은 컬렉션)').uncheck();
       await page.getByRole('button', { name: '가져오기' }).click();
       await page.getByRole('group', { name: '가져오기' }).getByRole('progressbar').waitFor();
       await page.getByTestId('import-report').waitFor({ timeout: 30_000 });
