@@ -138,3 +138,201 @@ def test_hard_negatives_pick_the_most_bigram_similar_other_passage():
     assert negatives["한국의 수도는 어디인가?"] == pool[1]  # shares 한국의 but is not the answer
     assert "다른 질문" not in negatives  # its passage is not in the pool
     assert all(negatives[q] != p for q, p in pairs if q in negatives)
+
+
+import random  # noqa: E402
+
+import numpy as np  # noqa: E402
+
+import scoring  # noqa: E402
+from model import LastHiddenState  # noqa: E402
+
+
+def test_query_skiplist_takes_particle_pieces_and_punctuation_but_not_standalone_words():
+    vocab = {"[PAD]": 0, "이": 5, "##이": 6, "##은": 7, "##를": 8, "?": 9, "누구": 10, "##누구": 11, "한글": 12, "##관": 13}
+    plain = scoring.skiplist_tokens(vocab)
+    assert plain == ["##이", "##은", "##를", "?"]  # id order
+    assert "이" not in plain, "a standalone 이 (this) is a word, not a particle"
+    assert "한글" not in plain and "##관" not in plain
+    assert scoring.skiplist_tokens(vocab, interrogatives=True) == ["##이", "##은", "##를", "?", "누구", "##누구"]
+
+
+def test_weighted_maxsim_lets_a_zero_weight_particle_decide_nothing():
+    content, particle = np.array([1.0, 0.0, 0.0]), np.array([0.0, 1.0, 0.0])
+    query = np.stack([content * 0.8 + particle * 0.6, particle])  # a content token and a particle token
+    right = np.stack([content])  # the answer shares the content, not the particle
+    wrong = np.stack([particle])  # an unrelated passage with the same particle
+    assert scoring.maxsim(query, wrong) > scoring.maxsim(query, right)
+    weights = np.array([1.0, 0.0])
+    assert scoring.maxsim(query, right, weights) > scoring.maxsim(query, wrong, weights)
+    assert scoring.maxsim(query, right, np.ones(2)) == pytest.approx(scoring.maxsim(query, right))
+
+
+def test_training_maxsim_with_weights_is_the_weighted_mean_and_ranks_like_the_weighted_sum():
+    torch.manual_seed(3)
+    q, d = torch.randn(2, 4, 8), torch.randn(3, 6, 8)
+    w = torch.tensor([[0.9, 0.1, 0.5, 0.0], [0.3, 0.3, 0.3, 0.3]])
+    dm = torch.ones(3, 6)
+    got = train.maxsim_scores(q, w, d, dm)
+    qn, dn = torch.nn.functional.normalize(q, dim=-1), torch.nn.functional.normalize(d, dim=-1)
+    for a in range(2):
+        sums = [scoring.maxsim(qn[a].numpy(), dn[b].numpy(), w[a].numpy()) for b in range(3)]
+        assert np.allclose(got[a].numpy(), np.array(sums) / float(w[a].sum()), atol=1e-5)
+        assert list(np.argsort(sums)) == list(torch.argsort(got[a]).numpy())
+
+
+def test_token_weight_head_starts_near_uniform_and_learns_to_drop_an_uninformative_token():
+    model = make_model()
+    ids = torch.tensor([[2, 40, 41, 3], [2, 42, 41, 3]])  # token 41 is in both queries: a "particle"
+    mask = torch.ones_like(ids)
+    with torch.no_grad():
+        w0 = model.token_weights(model.hidden_states(ids, mask))
+    assert w0.shape == ids.shape and ((w0 > 0) & (w0 < 1)).all()
+    assert torch.allclose(w0, torch.full_like(w0, torch.sigmoid(torch.tensor(1.0)).item()), atol=1e-6)
+    docs = torch.tensor([[2, 40, 41, 3], [2, 42, 41, 3]])
+    opt = torch.optim.Adam(model.parameters(), lr=3e-3)
+    for _ in range(60):
+        q = model.hidden_states(ids, mask)
+        d = model.hidden_states(docs, mask)
+        keep = train.content_mask(ids, mask, [2, 3]).float()
+        scores = train.maxsim_scores(q, keep * model.token_weights(q), d, train.content_mask(docs, mask, [2, 3]).float())
+        loss = torch.nn.functional.cross_entropy(scores / 0.05, torch.arange(2))
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    with torch.no_grad():
+        w = model.token_weights(model.hidden_states(ids, mask))
+    assert float(w[0, 2]) < float(w[0, 1]) and float(w[1, 2]) < float(w[1, 1])
+
+
+def test_pooled_head_gives_unit_vectors_that_ignore_padding_and_special_tokens():
+    model = make_model()
+    ids = torch.tensor([[2, 40, 41, 3, 0, 0], [2, 40, 41, 3, 0, 0]])
+    mask = torch.tensor([[1, 1, 1, 1, 0, 0], [1, 1, 1, 1, 0, 0]])
+    wrapper = LastHiddenState(model, [2, 3]).eval()
+    with torch.no_grad():
+        hidden, weights, pooled = wrapper(ids, mask)
+        _, _, bare = wrapper(ids[:1, :4], mask[:1, :4])
+        content = train.content_mask(ids, mask, [2, 3])
+        expected = torch.nn.functional.normalize(model.pooled_head(hidden[0, 1:3].mean(0)), dim=-1)
+    assert pooled.shape == (2, CFG.pooled_dim) and weights.shape == ids.shape
+    assert torch.allclose(pooled.norm(dim=-1), torch.ones(2), atol=1e-5)
+    assert torch.allclose(pooled[0], bare[0], atol=1e-5)
+    assert torch.allclose(pooled[0], expected, atol=1e-5)
+    assert content[0].tolist() == [0, 1, 1, 0, 0, 0]
+
+
+def test_pooled_infonce_is_low_for_matching_pairs_and_trains_the_head():
+    torch.manual_seed(4)
+    a = torch.nn.functional.normalize(torch.randn(6, 16), dim=-1)
+    assert train.pooled_infonce(a, a, 0.05) < 0.01
+    assert train.pooled_infonce(a, a[torch.tensor([1, 2, 3, 4, 5, 0])], 0.05) > 5
+    extra = torch.nn.functional.normalize(torch.randn(2, 16), dim=-1)  # hard negatives after the positives
+    assert torch.isfinite(train.pooled_infonce(a, torch.cat([a, extra]), 0.05))
+    model = make_model()
+    ids = torch.tensor([[2, 40, 41, 3], [2, 50, 51, 3], [2, 60, 61, 3]])
+    docs = torch.tensor([[2, 41, 42, 3], [2, 51, 52, 3], [2, 61, 62, 3]])
+    mask = torch.ones_like(ids)
+    opt = torch.optim.Adam(model.pooled_head.parameters(), lr=1e-2)
+
+    def loss():
+        keep = train.content_mask(ids, mask, [2, 3])
+        return train.pooled_infonce(model.pooled(model.hidden_states(ids, mask), keep), model.pooled(model.hidden_states(docs, mask), keep), 0.05)
+
+    first = loss().item()
+    for _ in range(30):
+        opt.zero_grad()
+        value = loss()
+        value.backward()
+        opt.step()
+    assert loss().item() < first * 0.5
+
+
+def test_inverse_cloze_takes_one_sentence_out_of_its_passage():
+    passages = ["첫째 문장은 여기에 있다. 둘째 문장은 저기에 있다. 셋째 문장은 끝에 있다.", "한 문장뿐인 짧은 문단이다.", "가나다라마바 하나. 가나다라마바 둘!"]
+    pairs = data.inverse_cloze_pairs(passages, random.Random(0))
+    assert len(pairs) == 1, "passages with fewer than three sentences give no pair"
+    query, positive = pairs[0]
+    sentences = ["첫째 문장은 여기에 있다.", "둘째 문장은 저기에 있다.", "셋째 문장은 끝에 있다."]
+    assert query in sentences and query not in positive
+    assert all(s in positive for s in sentences if s != query)
+    assert data.inverse_cloze_pairs(passages, random.Random(0)) == pairs, "seeded"
+
+
+def test_eojeol_pooling_gives_one_unit_vector_per_word():
+    v = np.array([[1.0, 0, 0], [0, 1.0, 0], [0, 0, 1.0]])
+    pooled = scoring.eojeol_pool(v, [0, 0, 1])
+    assert pooled.shape == (2, 3)
+    assert np.allclose(pooled[0], [2 ** -0.5, 2 ** -0.5, 0]) and np.allclose(pooled[1], [0, 0, 1])
+
+
+def test_ndcg_uses_linear_gain_and_trec_eval_tie_order():
+    qrels = {"a": 1, "b": 2}
+    assert scoring.ndcg_at_k({"b": 3.0, "a": 2.0, "c": 1.0}, qrels) == pytest.approx(1.0)
+    dcg = 1 / np.log2(2) + 2 / np.log2(3)
+    idcg = 2 / np.log2(2) + 1 / np.log2(3)
+    assert scoring.ndcg_at_k({"a": 3.0, "b": 2.0}, qrels) == pytest.approx(dcg / idcg)
+    # equal scores: trec_eval puts the larger document id first
+    assert scoring.ranked({"d1": 1.0, "d2": 1.0, "d0": 2.0}) == ["d0", "d2", "d1"]
+
+
+def test_wsum_min_max_normalises_each_list_and_missing_documents_add_nothing():
+    fused = scoring.wsum_fuse([{"x": 10.0, "y": 5.0, "z": 0.0}, {"y": 3.0, "w": 1.0}], [0.25, 0.75])
+    assert fused == pytest.approx({"x": 0.25, "y": 0.125 + 0.75, "z": 0.0, "w": 0.0})
+
+
+def test_fusion_weight_search_finds_the_band_where_both_lists_count():
+    # q1: MVR is confident and right, BM25 puts the answer low. q2: BM25 is confident and right, MVR has the
+    # answer a close second. Only a weight that leans towards MVR but not all the way gets both right.
+    mvr = {"q1": {"r1": 1.0, "n1": 0.0, "n2": 0.5}, "q2": {"n3": 1.0, "r2": 0.9, "n4": 0.0}}
+    bm25 = {"q1": {"n1": 1.0, "r1": 0.8, "n2": 0.0}, "q2": {"r2": 1.0, "n3": 0.0, "n4": 0.5}}
+    qrels = {"q1": {"r1": 1}, "q2": {"r2": 1}}
+    w, curve = scoring.fusion_weight(mvr, bm25, qrels, step=0.1)
+    scores = dict(curve)
+    assert scores[0.0] < 1.0 and scores[1.0] < 1.0
+    assert scores[w] == pytest.approx(1.0)
+    best = [x for x, s in curve if s == pytest.approx(1.0)]
+    # r1 beats n1 when w > 0.5·(1 − w)·… : the optimum is an interior band; ties go to the w nearest 0.5
+    assert 0.0 < min(best) and max(best) < 1.0
+    assert w == min(best, key=lambda x: abs(x - 0.5))
+
+
+@pytest.mark.skipif(not (data.SHARED / "strategyqa-ko-train.jsonl").exists(), reason=f"{data.SHARED} is not present")
+def test_tuning_rows_are_training_rows_that_fine_tuning_never_sees():
+    train_rows, held = data.strategyqa_split()
+    tuning = data.tuning_indices()
+    assert tuning and set(tuning) <= set(train_rows) and not set(tuning) & set(held)
+    assert set(data.finetune_indices()) == set(train_rows) - set(tuning)
+    rows = data.strategyqa_rows()
+    tuning_queries = {rows[i]["query"] for i in tuning} - {rows[i]["query"] for i in data.finetune_indices()}
+    assert tuning_queries
+    assert not any(q in tuning_queries for q, _ in data.retrieval_pairs(0, ict_chars=0))
+
+
+def test_onnx_weights_load_back_into_the_encoder(tmp_path):
+    from model import load_onnx_weights
+
+    model = make_model(5)
+    with torch.no_grad():
+        for block in model.blocks:  # distinct weights, so a mix-up of the unnamed MatMuls shows
+            for linear in (block.qkv, block.out, block.gate, block.up, block.down):
+                linear.weight.normal_(0, 0.2)
+    ids = torch.tensor([[2, 40, 41, 42, 3]])
+    mask = torch.ones_like(ids)
+    torch.onnx.export(LastHiddenState(model, [2, 3]).eval(), (ids, mask), str(tmp_path / "m.onnx"), input_names=["input_ids", "attention_mask"], output_names=["last_hidden_state", "token_weights", "pooled"], opset_version=14, do_constant_folding=True)
+    fresh = make_model(6)
+    load_onnx_weights(fresh, str(tmp_path / "m.onnx"))
+    with torch.no_grad():
+        assert torch.allclose(fresh.hidden_states(ids, mask), model.hidden_states(ids, mask), atol=1e-5)
+
+
+def test_cached_best_matches_give_the_training_maxsim():
+    import heads
+
+    torch.manual_seed(7)
+    q, d = torch.randn(3, 5, 8), torch.randn(3, 6, 8)
+    qm = torch.tensor([[1, 1, 1, 0, 0], [1, 1, 1, 1, 1], [1, 1, 0, 0, 0]]).float()
+    dm = torch.tensor([[1] * 6, [1, 1, 1, 0, 0, 0], [1] * 5 + [0]]).float()
+    w = qm * torch.rand(3, 5)
+    cached = heads.weighted_maxsim_from_matches(heads.best_matches(q, d, dm), w)
+    assert torch.allclose(cached, train.maxsim_scores(q, w, d, dm), atol=1e-5)

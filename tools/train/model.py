@@ -24,6 +24,7 @@ class EncoderConfig:
     max_length: int = 256
     rope_theta: float = 10000.0
     eps: float = 1e-6
+    pooled_dim: int = 256
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -82,6 +83,10 @@ class DiffusionEncoder(nn.Module):
         angles = torch.cat((angles, angles), dim=-1)
         self.register_buffer("cos", angles.cos(), persistent=False)
         self.register_buffer("sin", angles.sin(), persistent=False)
+        # Retrieval heads on the last hidden layer: a per-token weight in [0, 1] for the query side of
+        # MaxSim, and a projection of the mean-pooled tokens trained for single-vector retrieval.
+        self.weight_head = nn.Linear(cfg.hidden, 1)
+        self.pooled_head = nn.Linear(cfg.hidden, cfg.pooled_dim)
         self._init_weights()
 
     def _init_weights(self) -> None:
@@ -96,6 +101,12 @@ class DiffusionEncoder(nn.Module):
             for linear in (block.out, block.down):
                 nn.init.normal_(linear.weight, std=residual_std)
             nn.init.zeros_(block.qkv.bias)
+        # Every token starts at weight sigmoid(1) ≈ 0.73, so the weighted MaxSim begins as the plain one and
+        # training can move a piece either way.
+        nn.init.zeros_(self.weight_head.weight)
+        nn.init.constant_(self.weight_head.bias, 1.0)
+        nn.init.normal_(self.pooled_head.weight, std=1.0 / math.sqrt(self.cfg.hidden))
+        nn.init.zeros_(self.pooled_head.bias)
 
     def hidden_states(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
         """Last hidden layer [batch, length, hidden]; padding is masked out of attention, never causal."""
@@ -108,17 +119,63 @@ class DiffusionEncoder(nn.Module):
             x = block(x, bias, cos, sin)
         return self.norm(x)
 
+    def token_weights(self, hidden: torch.Tensor) -> torch.Tensor:
+        """[batch, length] weight in [0, 1] of each token's MaxSim contribution when it is a query token."""
+        return torch.sigmoid(self.weight_head(hidden).squeeze(-1))
+
+    def pooled(self, hidden: torch.Tensor, content: torch.Tensor) -> torch.Tensor:
+        """[batch, pooled_dim] unit vector: mean of the content tokens' hidden states, projected."""
+        m = content.to(hidden.dtype).unsqueeze(-1)
+        mean = (hidden * m).sum(1) / m.sum(1).clamp(min=1.0)
+        return F.normalize(self.pooled_head(mean), dim=-1)
+
     def logits(self, hidden: torch.Tensor) -> torch.Tensor:
         # Tied LM head; unit-scale embeddings would give logits of order sqrt(hidden) without the scale.
         return hidden @ self.embed.weight.t() / math.sqrt(self.cfg.hidden)
 
 
 class LastHiddenState(nn.Module):
-    """The export wrapper: (input_ids, attention_mask) → last_hidden_state."""
+    """The export wrapper: (input_ids, attention_mask) → (last_hidden_state, token_weights, pooled). The
+    pooled vector averages the tokens that are neither padding nor one of `special_ids` ([CLS], [SEP]), the
+    same tokens MaxSim scores."""
 
-    def __init__(self, model: DiffusionEncoder):
+    def __init__(self, model: DiffusionEncoder, special_ids: list[int] | None = None):
         super().__init__()
         self.model = model
+        self.special_ids = list(special_ids or [])
 
-    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
-        return self.model.hidden_states(input_ids, attention_mask)
+    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor):
+        hidden = self.model.hidden_states(input_ids, attention_mask)
+        content = attention_mask
+        for t in self.special_ids:
+            content = content * (input_ids != t).to(attention_mask.dtype)
+        return hidden, self.model.token_weights(hidden), self.model.pooled(hidden, content)
+
+
+def load_onnx_weights(model: DiffusionEncoder, path: str) -> None:
+    """Loads the encoder weights of an exported model.onnx back into `model` (same config): named
+    initializers by name, and the MatMul weights that torch's export leaves unnamed (transposed) in the order
+    the export writes them (per block: qkv, out, gate, up, down). The retrieval heads keep their own
+    initialisation when the file has no heads."""
+    import onnx
+    from onnx import numpy_helper
+
+    graph = onnx.load(path).graph
+    state = model.state_dict()
+    unnamed = []
+    for init in graph.initializer:
+        array = torch.from_numpy(numpy_helper.to_array(init).copy())
+        if init.name in state and state[init.name].shape == array.shape:
+            state[init.name] = array
+        elif init.name.startswith("model.") and init.name[len("model.") :] in state:
+            state[init.name[len("model.") :]] = array
+        elif init.name.startswith("onnx::MatMul"):
+            unnamed.append(array)
+    order = [f"blocks.{i}.{name}.weight" for i in range(model.cfg.layers) for name in ("qkv", "out", "gate", "up", "down")]
+    if len(unnamed) < len(order):
+        raise ValueError(f"{path}: {len(unnamed)} unnamed MatMul weights, {len(order)} expected")
+    for name, array in zip(order, unnamed):
+        if state[name].shape != array.t().shape:
+            raise ValueError(f"{path}: {name} is {tuple(state[name].shape)}, the file has {tuple(array.t().shape)}")
+        state[name] = array.t().contiguous()
+    model.load_state_dict(state)

@@ -11,6 +11,11 @@ from pathlib import Path
 
 def card(t: dict, folder: Path) -> str:
     c, pre, ft, ex = t["config"], t["pretraining"], t["finetuning"], t["export"]
+    nsmc_row = (
+        f"| NSMC movie reviews (e9t/nsmc), first {pre['nsmc_chars'] / 1e6:.1f}M characters | pre-training text | CC0 1.0 |\n"
+        if pre.get("nsmc_chars")
+        else ""
+    )
     size_mb = sum(p.stat().st_size for p in folder.iterdir() if p.is_file()) / 1e6
     return f"""# saegim-dlm-mini-ko
 
@@ -40,10 +45,15 @@ that training refines; the tied LM head divides its logits by √hidden.
 | parameters | {t["parameters"]:,} (LM head tied to the embeddings) |
 | folder size | {size_mb:.1f} MB (`model.onnx` {ex["onnx_bytes"] / 1e6:.1f} MB) |
 
-ONNX graph (opset 14): inputs `input_ids`, `attention_mask` (int64, dynamic batch and length), output
+ONNX graph (opset 14): inputs `input_ids`, `attention_mask` (int64, dynamic batch and length), outputs
 `last_hidden_state` [batch, length, {c["hidden"]}]: the final hidden layer after the last RMSNorm, not
-normalised (the app L2-normalises; `encoder.json` has `normalize: true`). No projection. `[CLS]`, `[SEP]`
-and `[PAD]` vectors are dropped before MaxSim (`dropTokens`).
+normalised (the app L2-normalises; `encoder.json` has `normalize: true`); `token_weights` [batch, length],
+sigmoid of a linear head on each token's hidden state, the weight of a query token's MaxSim contribution;
+`pooled` [batch, {c.get("pooled_dim", c["hidden"])}], the unit-length projection of the mean hidden state over the tokens
+other than `[CLS]`, `[SEP]` and padding, for single-vector retrieval. No projection. `[CLS]`, `[SEP]` and
+`[PAD]` vectors are dropped before MaxSim (`dropTokens`). How the engine uses the extra outputs and the
+`querySkiplist`, `scoring`, `pooledOutput` and `fusion` fields of `encoder.json`: tools/train/README.md,
+"Scoring contract".
 onnxruntime vs torch on the reference texts: max abs difference **{ex["onnx_max_abs_diff"]:.2e}**
 (tolerance {ex["tolerance"]:g}). `reference.json` holds three Korean texts with their token ids and the
 torch last-hidden-state vectors for checking the app's encoder.
@@ -72,6 +82,7 @@ pre-tokenizer (whitespace and punctuation), `##` continuation prefix, special to
    linear decay. Loss (mean of 25 steps): {ft["first_loss"]:.3f} → **{ft["final_loss"]:.3f}**; {ft["seconds"] / 60:.1f} min.
 
 Machine: {t["machine"]} (2 cores, no GPU); seed {t["seed"]}; total {t["total_seconds"] / 60:.1f} min.
+{heads(t)}
 
 **Held out:** 20% of `strategyqa-ko-train.jsonl` (a seeded shuffle, `tools/train/data.py`
 `heldout_indices()`), never trained on. `python tools/train/train.py --write-heldout DIR` writes it as a
@@ -86,6 +97,8 @@ BEIR folder for evaluation.
 | StrategyQA-ko (sionic-ai/Data_StrategyQA), 80% | pre-training text, question → facts pairs | Apache-2.0 |
 | Debian `libreoffice-help-ko` (LibreOffice help) | prose, inverse-cloze pairs | MPL-2.0 |
 | Debian `gimp-help-ko` (GIMP user manual) | prose, inverse-cloze pairs | GFDL-1.2+ (no invariant sections) |
+| Debian `debian-faq-ko` (Debian FAQ, Korean) | prose, inverse-cloze pairs (where installed when training ran) | Debian FAQ permission notice (copies and modified versions under the same notice); GFDL-1.2+ |
+{nsmc_row}| KorNLI-XNLI dev (kakaobrain/kor-nlu-datasets) | tuning only: choosing the scoring rule and fusion weight, never trained on | CC BY-SA 4.0 |
 | Saegim demo passages (`assets/datasets/demo-ko`, passages only, never queries) | prose, inverse-cloze pairs | project's own |
 
 The data is read at training time and not shipped; the weights are trained on text under share-alike
@@ -94,7 +107,53 @@ licences (CC BY-SA 4.0), so this model folder is distributed under CC BY-SA 4.0 
 ## Retrieval figures
 
 {figures(folder)}
+
+{variants(folder)}
 """
+
+
+def heads(t: dict) -> str:
+    h = t.get("heads")
+    if not h:
+        return ""
+    f = h["final"]
+    best_mvr = min(h.get("history", [f]), key=lambda e: e["val_mvr"])
+    best_svr = min(h.get("history", [f]), key=lambda e: e["val_svr"])
+    return f"""
+3. **Retrieval heads on the frozen encoder** (`tools/train/heads.py`, on top of `{h["base"]}`, whose weights
+   are kept bit for bit): the hidden states of {h["pairs"]:,} fine-tuning pairs (never the tuning slice, the
+   held-out rows or any demo query) are cached once; then {h["epochs"]} epochs over fixed batches of {h["batch"]}
+   train (a) the token-weight head with InfoNCE over the weighted MaxSim Σ_i w_i · max_j q_i·d_j / Σ_i w_i,
+   and (b) the pooled head with its own in-batch InfoNCE on pooled vectors (temperature {h["temperature"]},
+   AdamW lr {h["learning_rate"]:g}). Loss on {h["validation_batches"]} held-back batches after the last epoch:
+   weighted MaxSim {f["val_mvr"]:.3f} against plain MaxSim {h["val_loss_plain_maxsim"]:.3f} (lowest
+   {best_mvr["val_mvr"]:.3f}, epoch {best_mvr["epoch"]}); pooled {f["val_svr"]:.3f} (lowest {best_svr["val_svr"]:.3f}, epoch
+   {best_svr["epoch"]}): both heads overfit the cached pairs after a few passes. Mean query token weight
+   {f["mean_weight"]:.2f}. {h["seconds"] / 60:.1f} min.
+"""
+
+
+def variants(folder: Path) -> str:
+    path = folder / "pyeval.json"
+    if not path.exists():
+        return ""
+    ev = json.loads(path.read_text())
+    names = [k for k in ev["runs"][0]["ndcg@10"]]
+    lines = [
+        "### Scoring variants (numpy, `tools/train/pyeval.py`)",
+        "",
+        "The same token vectors scored by rules the engine does not run yet, with BM25 from the app's own",
+        "`saegim eval --methods bm25` in the same run; nDCG@10 (linear gain, trec_eval tie order). `plain` equals",
+        "the app's MVR above. The variant (mean of the first two columns) and the fusion weight (their queries",
+        f"pooled) are chosen on the tuning sets only, a slice of StrategyQA-ko training rows and KorNLI-XNLI dev: chosen **{ev['chosen_variant']}**, fusion w(MVR) = **{ev['fusion']['mvr_weight']:g}**",
+        "(min-max normalised weighted sum over each list's top 100, grid step 0.05).",
+        "",
+        "| scoring | " + " | ".join(r["label"] for r in ev["runs"]) + " |",
+        "| --- | " + " | ".join("---" for _ in ev["runs"]) + " |",
+    ]
+    for k in names:
+        lines.append(f"| {k} | " + " | ".join(f"{r['ndcg@10'][k]:.3f}" for r in ev["runs"]) + " |")
+    return "\n".join(lines)
 
 
 def figures(folder: Path) -> str:
@@ -132,8 +191,8 @@ def figures(folder: Path) -> str:
             lines.append(f"- {text}: {verdict} ({name} {ours:.3f}, BM25 {bm25:.3f}).")
     lines += [
         "",
-        "SVR here is the mean of MaxSim-trained token vectors, which nothing trains to work as one vector; it is",
-        "the weakest column by design of this model, not a property of single-vector retrieval in general.",
+        "SVR here is what the app computes today, the mean of MaxSim-trained token vectors, which nothing trains",
+        "to work as one vector; the `pooled` output trained for single vectors is measured below (`svr:pooled`).",
     ]
     return "\n".join(lines)
 
