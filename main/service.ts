@@ -32,6 +32,7 @@ import type {
 import { SaegimError, throwIfAborted } from './contract/errors.js';
 import type { SaegimApi } from './contract/methods.js';
 import { SEARCH_METHODS, type EncodedText, type ExecutionProvider, type SearchMethod, type TokenVectors } from './contract/types.js';
+import { inferenceLayout, modelBytes } from './encoders/inference-pool.js';
 import { TokenEncoder } from './encoders/onnx-encoder.js';
 import { availableExecutionProviders } from './encoders/providers.js';
 import { evaluateCollection } from './eval/runner.js';
@@ -151,8 +152,11 @@ export class SaegimService implements SaegimApi {
     const key = `${folder}|${settings.executionProvider}|${settings.threads}`;
     let pending = this.encoders.get(key);
     if (!pending) {
-      // The model runs in a worker thread, so a long indexing run leaves this thread free to write and answer.
-      pending = TokenEncoder.load(folder, { executionProvider: settings.executionProvider, threads: settings.threads || availableParallelism(), workers: 1 });
+      // The model runs in worker threads, so a long indexing run leaves this thread free to write and answer.
+      pending = TokenEncoder.load(folder, {
+        executionProvider: settings.executionProvider,
+        ...inferenceLayout(existsSync(folder) ? modelBytes(folder) : 0, { cores: availableParallelism(), provider: settings.executionProvider, threads: settings.threads }),
+      });
       this.encoders.set(key, pending);
       pending.catch(() => this.encoders.delete(key));
     }

@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
+import { inferenceLayout, modelBytes } from '../encoders/inference-pool.js';
 import { TokenEncoder } from '../encoders/onnx-encoder.js';
 import { SaegimError } from '../contract/errors.js';
 import { bundledDatasetDir, bundledModelDir, packageRoot } from '../paths.js';
@@ -9,9 +10,9 @@ import { bundledDatasetDir, bundledModelDir, packageRoot } from '../paths.js';
 export interface EncodeBenchOptions {
   model?: string;
   docs?: number;
-  /** onnxruntime intra-op threads (default: every core, as indexing runs). */
+  /** onnxruntime intra-op threads per session (default: as indexing runs, encoders/inference-pool.ts inferenceLayout). */
   threads?: number;
-  /** Sessions in worker threads (default 1, as indexing runs; 0: on this thread). */
+  /** Sessions in worker threads (default: as indexing runs; 0: on this thread). */
   workers?: number;
   /** Also run tools/bench_encode_ort.py (onnxruntime-Python) on the same texts, alternating with ours. */
   peer?: boolean;
@@ -51,16 +52,17 @@ export function runEncodePeer(opts: { model: string; docs: number; threads: numb
 
 /**
  * Encoding throughput on real Korean passages (the bundled demo corpus, repeated as needed), the way
- * indexing runs it: length-bucketed batches of at most 4,096 padded tokens, the model in a worker thread
- * with every core. With `peer`, onnxruntime-Python runs the same model on the same texts in the same
+ * indexing runs it: length-bucketed batches of at most 4,096 padded tokens, the model in worker threads
+ * laid out as indexing lays them out (for the bundled model, one single-threaded session per core). With `peer`, onnxruntime-Python runs the same model on the same texts in the same
  * batches between our runs, so both figures come from one run on one machine's load.
  */
 export async function benchEncode(opts: EncodeBenchOptions = {}): Promise<Record<string, number | string>> {
   const dir = opts.model ?? bundledModelDir();
   if (!existsSync(dir)) throw new SaegimError('model-missing', `no model at ${dir} (pass --model DIR)`);
   const n = opts.docs ?? 256;
-  const threads = opts.threads ?? availableParallelism();
-  const workers = opts.workers ?? 1;
+  const layout = inferenceLayout(modelBytes(dir), { cores: availableParallelism(), provider: 'cpu', threads: opts.threads });
+  const threads = opts.threads ?? layout.threads;
+  const workers = opts.workers ?? layout.workers;
   const rounds = Math.max(1, opts.rounds ?? (opts.peer ? 3 : 1));
   const batch = benchTexts(n);
   const encoder = await TokenEncoder.load(dir, { threads, workers });
@@ -72,6 +74,8 @@ export async function benchEncode(opts: EncodeBenchOptions = {}): Promise<Record
     let seconds = 0;
     let peerTokens = 0;
     let peerEngine = '';
+    // The peer's one session gets every core our sessions share between them.
+    const peerThreads = threads * Math.max(1, workers);
     for (let r = 0; r < rounds; r++) {
       const started = performance.now();
       const out = await encoder.encodeDocuments(batch);
@@ -79,7 +83,7 @@ export async function benchEncode(opts: EncodeBenchOptions = {}): Promise<Record
       tokens = out.reduce((sum, e) => sum + e.vectors.length, 0);
       ours.push(tokens / seconds);
       if (opts.peer) {
-        const p = runEncodePeer({ model: dir, docs: n, threads });
+        const p = runEncodePeer({ model: dir, docs: n, threads: peerThreads });
         peer.push(p.tokens_per_s);
         peerTokens = p.tokens;
         peerEngine = p.engine;
@@ -100,6 +104,7 @@ export async function benchEncode(opts: EncodeBenchOptions = {}): Promise<Record
     if (opts.peer) {
       if (peerTokens !== tokens) throw new SaegimError('internal', `the peer kept ${peerTokens} tokens where we kept ${tokens}: not the same work`);
       result.peer = peerEngine;
+      result.peer_threads = peerThreads;
       result.peer_tokens_per_s = median(peer);
       result.ratio_vs_peer = median(ours) / median(peer);
       result.runs = ours.map((x, i) => `${Math.round(x)}/${Math.round(peer[i]!)}`).join(' ');

@@ -3,6 +3,7 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Progress } from '../contract/api.js';
 import { SaegimError } from '../contract/errors.js';
+import { inferenceLayout, modelBytes } from '../encoders/inference-pool.js';
 import { TokenEncoder } from '../encoders/onnx-encoder.js';
 import { importStreaming } from '../indexing/import.js';
 import { indexPassages } from '../indexing/indexer.js';
@@ -93,8 +94,9 @@ export async function benchIngest(opts: IngestBenchOptions): Promise<Record<stri
 
     if (stages.has('encode')) {
       const dir = opts.model ?? bundledModelDir();
-      const threads = opts.threads ?? availableParallelism();
-      const workers = opts.workers ?? 1;
+      const layout = inferenceLayout(modelBytes(dir), { cores: availableParallelism(), provider: 'cpu', threads: opts.threads });
+      const threads = opts.threads ?? layout.threads;
+      const workers = opts.workers ?? layout.workers;
       const encoder = await TokenEncoder.load(dir, { threads, workers });
       try {
         const outcome = await indexPassages(store, store.collection(COLLECTION).id, encoder, { precision: 'fp16', onProgress: progress('encode') });

@@ -1,4 +1,5 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type * as ort from 'onnxruntime-node';
@@ -132,4 +133,29 @@ export class InferencePool {
       ),
     );
   }
+}
+
+/** Models up to this size (model.onnx and its external data) get one single-threaded session per core. */
+export const SMALL_MODEL_BYTES = 1 << 30;
+
+/**
+ * How to spread inference over `cores`: for a small model on the CPU, one single-threaded session per
+ * core, each running whole batches (no per-operator barriers to wait on, which cost most on a loaded
+ * machine or beside the thread that tokenizes and writes); for a large model, or on CUDA, one session
+ * with every core, since a session per core would hold the weights once per core. `threads` set by the
+ * user means one session with that many threads.
+ */
+export function inferenceLayout(modelBytes: number, opts: { cores: number; provider: 'cpu' | 'cuda'; threads?: number }): { workers: number; threads: number } {
+  if (opts.threads && opts.threads > 0) return { workers: 1, threads: opts.threads };
+  if (opts.provider === 'cuda' || modelBytes > SMALL_MODEL_BYTES || opts.cores <= 1) return { workers: 1, threads: Math.max(1, opts.cores) };
+  return { workers: opts.cores, threads: 1 };
+}
+
+/** Bytes of a model folder's graph and weights (model.onnx and external data files). */
+export function modelBytes(dir: string): number {
+  let total = 0;
+  for (const file of readdirSync(dir)) {
+    if (file.startsWith('model.onnx') || file.endsWith('.data') || file.endsWith('.bin')) total += statSync(join(dir, file)).size;
+  }
+  return total;
 }

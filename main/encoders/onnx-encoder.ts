@@ -217,6 +217,18 @@ export class TokenEncoder {
   private async prepare(text: string, kind: 'query' | 'document'): Promise<PreparedText> {
     const side = this.sides[kind];
     const spans = await side.tokenizer.encode(text, { prefix: side.prefix, addSpecialTokens: this.manifest.addSpecialTokens, strip: this.manifest.stripText });
+    return this.withMarkers(text, side, spans);
+  }
+
+  /** `prepare` for many texts, tokenized in one call. */
+  private async prepareMany(texts: string[], kind: 'query' | 'document'): Promise<PreparedText[]> {
+    const side = this.sides[kind];
+    if (texts.length === 1) return [await this.prepare(texts[0]!, kind)];
+    const spans = await side.tokenizer.encodeMany(texts, { prefix: side.prefix, addSpecialTokens: this.manifest.addSpecialTokens, strip: this.manifest.stripText });
+    return spans.map((s, i) => this.withMarkers(texts[i]!, side, s));
+  }
+
+  private withMarkers(text: string, side: SideRules, spans: TokenizedText): PreparedText {
     let marker = -1;
     if (side.markerId !== null) {
       marker = Math.min(this.manifest.markerPosition, spans.ids.length);
@@ -257,7 +269,7 @@ export class TokenEncoder {
    */
   async encodeTexts(texts: string[], kind: 'query' | 'document', ctl?: OperationControl): Promise<EncodedText[]> {
     const side = this.sides[kind];
-    const spans = await Promise.all(texts.map((t) => this.prepare(t, kind)));
+    const spans = await this.prepareMany(texts, kind);
     const order = spans.map((_, i) => i).sort((a, b) => spans[a]!.ids.length - spans[b]!.ids.length);
     const batches: number[][] = [];
     for (let start = 0; start < order.length; ) {
