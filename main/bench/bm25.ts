@@ -1,5 +1,8 @@
+import Database from 'better-sqlite3';
 import { mulberry32 } from '../eval/significance.js';
 import { Bm25Index } from '../search/bm25.js';
+import { SCHEMA } from '../store/schema.js';
+import { Bm25PostingsStore, buildBm25FromDocuments, documentIds, type Bm25Ranker } from '../store/bm25-postings.js';
 
 export interface Bm25BenchOptions {
   /** Synthetic passages to generate (ignored when `passages` is given). */
@@ -31,6 +34,15 @@ export interface Bm25BenchResult {
   /** Size of the postings as the store keeps them (JSON), and the time to reload them without re-analysis. */
   postings_json_bytes: number;
   reload_ms: number;
+  /** The store's per-term rows (store/bm25-postings.ts) in an in-memory SQLite database: build, size, load, speed. */
+  rows_build_ms: number;
+  rows_bytes: number;
+  /** Loading the rows into the in-memory scorer (what collections up to IN_MEMORY_POSTINGS_LIMIT get). */
+  rows_load_in_memory_ms: number;
+  rows_in_memory_queries_per_s: number;
+  /** Opening the row scorer (larger collections), and its speed: one indexed lookup per query term. */
+  rows_load_row_scorer_ms: number;
+  rows_row_scorer_queries_per_s: number;
 }
 
 /**
@@ -117,6 +129,33 @@ export async function benchBm25(opts: Bm25BenchOptions = {}): Promise<Bm25BenchR
   Bm25Index.fromPostings(JSON.parse(json));
   const reloadMs = performance.now() - t2;
 
+  const db = new Database(':memory:');
+  db.exec(SCHEMA);
+  db.prepare(`INSERT INTO collections (id, name, format, source, created_at) VALUES (1, 'bench', 'jsonl', '-', '')`).run();
+  const insert = db.prepare(`INSERT INTO documents (collection_id, ord, doc_id, text) VALUES (1, ?, ?, ?)`);
+  db.transaction(() => passages.forEach((p, ord) => insert.run(ord, p.id, p.text)))();
+  const store = new Bm25PostingsStore(db);
+  const t3 = performance.now();
+  buildBm25FromDocuments(store, 1);
+  const rowsBuildMs = performance.now() - t3;
+  const speed = (ranker: Bm25Ranker) => {
+    for (const q of queryTexts.slice(0, 100)) ranker.rank(q, k);
+    const started = performance.now();
+    for (const q of queryTexts) ranker.rank(q, k);
+    const s = (performance.now() - started) / 1000;
+    return s > 0 ? queryTexts.length / s : 0;
+  };
+  const t4 = performance.now();
+  const inMemory = store.open(1, documentIds(db, 1), { inMemoryLimit: Infinity })!;
+  const rowsLoadInMemoryMs = performance.now() - t4;
+  const t5 = performance.now();
+  const rowScorer = store.open(1, documentIds(db, 1), { inMemoryLimit: 0 })!;
+  const rowsLoadRowScorerMs = performance.now() - t5;
+  const rowsInMemoryQps = speed(inMemory);
+  const rowScorerQps = speed(rowScorer);
+  const rowsBytes = store.stats(1)!.bytes;
+  db.close();
+
   return {
     docs: index.size,
     queries: queryTexts.length,
@@ -131,5 +170,11 @@ export async function benchBm25(opts: Bm25BenchOptions = {}): Promise<Bm25BenchR
     p99_ms: quantile(0.99),
     postings_json_bytes: Buffer.byteLength(json, 'utf8'),
     reload_ms: reloadMs,
+    rows_build_ms: rowsBuildMs,
+    rows_bytes: rowsBytes,
+    rows_load_in_memory_ms: rowsLoadInMemoryMs,
+    rows_in_memory_queries_per_s: rowsInMemoryQps,
+    rows_load_row_scorer_ms: rowsLoadRowScorerMs,
+    rows_row_scorer_queries_per_s: rowScorerQps,
   };
 }
