@@ -4,6 +4,7 @@ import { benchBurst } from './burst.js';
 import { benchEncode } from './encode.js';
 import { benchIngest, parseStages } from './ingest.js';
 import { benchMaxSim } from './maxsim.js';
+import { benchScale } from './scale.js';
 
 export interface BenchFlags {
   docs?: number;
@@ -22,8 +23,15 @@ export interface BenchFlags {
   rounds?: number;
   /** ingest: comma-separated stages (import, bm25, encode). */
   stages?: string;
-  /** burst: passages in the generated collection. */
+  /** burst, scale: passages in the generated collection (scale reads `docs` when this is absent). */
   passages?: number;
+  /** scale: compressed-index build and search parameters, and the noise of the synthetic passages. */
+  nbits?: 1 | 2 | 4;
+  centroids?: number;
+  nprobe?: number;
+  candidates?: number;
+  centroidThreshold?: number;
+  noise?: number;
   /** burst: concurrent searches. */
   searches?: number;
   /** burst: the engine on the HTTP thread instead of a worker thread. */
@@ -63,7 +71,24 @@ export async function runBenchmark(what: string, flags: BenchFlags): Promise<Rec
       });
     case 'burst':
       return benchBurst({ passages: flags.passages, searches: flags.searches, model: flags.model, inProcess: flags.inProcess, db: flags.db });
+    case 'scale':
+      return {
+        ...(await benchScale({
+          passages: flags.passages ?? flags.docs ?? 20000,
+          docTokens: flags.docTokens ?? 100,
+          dim: flags.dim ?? 128,
+          queries: flags.queries,
+          nbits: flags.nbits,
+          centroids: flags.centroids,
+          nprobe: flags.nprobe,
+          candidates: flags.candidates,
+          centroidThreshold: flags.centroidThreshold,
+          noise: flags.noise,
+          threads: flags.threads,
+          onProgress: (line) => process.stderr.write(`scale: ${line}\n`),
+        })),
+      };
     default:
-      throw new SaegimError('bad-input', `unknown benchmark "${what}" (use maxsim, bm25, encode, ingest or burst)`);
+      throw new SaegimError('bad-input', `unknown benchmark "${what}" (use maxsim, bm25, encode, ingest, burst or scale)`);
   }
 }

@@ -1,0 +1,474 @@
+import { spawn } from 'node:child_process';
+import { closeSync, existsSync, fsyncSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { SaegimError } from '../contract/errors.js';
+import type { TokenVectors } from '../contract/types.js';
+import { TokenEncoder } from '../encoders/onnx-encoder.js';
+import { mulberry32 } from '../eval/significance.js';
+import { bundledDatasetDir, bundledModelDir } from '../paths.js';
+import { buildCompressedIndex, CompressedIndex, searchDefaults, type CompressedSearchOptions } from '../search/compressed/index.js';
+import { gaussian, orthonormalizeColumns } from '../search/compressed/projection.js';
+import { floatsToHalvesInto } from '../search/compressed/spool.js';
+import { MaxSimIndex } from '../search/maxsim.js';
+import { topK } from '../search/top-k.js';
+
+export interface ScaleBenchOptions {
+  passages: number;
+  docTokens: number;
+  dim: number;
+  /** Timed queries, after one warm-up (default 20). */
+  queries?: number;
+  nbits?: 1 | 2 | 4;
+  centroids?: number;
+  nprobe?: number;
+  centroidThreshold?: number;
+  candidates?: number;
+  /** Per-token Gaussian noise norm added to the real vectors before renormalising (default 0.3). */
+  noise?: number;
+  seed?: number;
+  threads?: number;
+  /** Build the index here and keep it (default: a temporary directory, removed afterwards). */
+  dir?: string;
+  onProgress?: (line: string) => void;
+}
+
+export interface ScaleBenchResult {
+  passages: number;
+  tokens: number;
+  dim: number;
+  doc_tokens: number;
+  queries: number;
+  query_tokens: number;
+  threads: number;
+  nbits: number;
+  centroids: number;
+  nprobe: number;
+  centroid_threshold: number;
+  candidates: number;
+  build_s: number;
+  index_bytes: number;
+  bytes_per_token: number;
+  /** What the exact index stores per token in the SQLite store: fp16 vector + offsets + token id. */
+  exact_fp16_bytes_per_token: number;
+  /** Resident set of a process that only opened the index and ran the queries. */
+  rss_mb: number;
+  rss_measured_in: 'child process' | 'this process';
+  p50_ms: number;
+  p95_ms: number;
+  exact_p50_ms: number;
+  exact_p95_ms: number;
+  /** exact_p50_ms / p95_ms: the target is ≥ 10. */
+  speedup_p95_vs_exact_p50: number;
+  /** Overlap of the compressed top-10 (decompressed rerank) with the exact top-10. */
+  recall_at_10: number;
+  /**
+   * The same survivors reranked by exact MaxSim, their fp16 vectors read from a flat file — what the app
+   * gets with the store as exact scorer: what candidate generation alone loses.
+   */
+  recall_at_10_exact_rerank: number;
+  exact_rerank_p50_ms: number;
+  exact_rerank_p95_ms: number;
+  /** Mean documents per stage and mean milliseconds per stage of the timed compressed searches. */
+  stages: { touched: number; candidates: number; survivors: number; ms: Record<string, number> };
+  exact_pack_s: number;
+}
+
+/** Token vectors of the bundled demo corpus and queries, encoded by the bundled model. */
+export interface RealVectors {
+  passages: TokenVectors[];
+  queries: TokenVectors[];
+}
+
+function readTexts(file: string, withTitle: boolean): string[] {
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => {
+      const row = JSON.parse(line) as { title?: string; text: string };
+      return withTitle && row.title ? `${row.title}\n${row.text}` : row.text;
+    });
+}
+
+export async function encodeRealVectors(threads?: number): Promise<RealVectors> {
+  const dataset = bundledDatasetDir();
+  const model = bundledModelDir();
+  if (!existsSync(model)) throw new SaegimError('model-missing', `no bundled model at ${model}`);
+  const encoder = await TokenEncoder.load(model, { threads });
+  try {
+    const passages = await encoder.encodeDocuments(readTexts(join(dataset, 'corpus.jsonl'), true));
+    const queries = await encoder.encodeQueries(readTexts(join(dataset, 'queries.jsonl'), false));
+    return { passages: passages.map((e) => e.vectors), queries: queries.map((e) => e.vectors) };
+  } finally {
+    await encoder.close();
+  }
+}
+
+/** A fixed seeded projection from the model's width to `dim` (orthonormal columns when dim ≤ width). */
+function widthProjection(from: number, dim: number, seed: number): Float32Array {
+  const next = gaussian(mulberry32(seed));
+  const m = new Float64Array(from * dim);
+  for (let i = 0; i < m.length; i++) m[i] = next();
+  if (dim <= from) orthonormalizeColumns(m, from, dim);
+  return Float32Array.from(m);
+}
+
+function projectVectors(v: TokenVectors, matrix: Float32Array | null, dim: number): TokenVectors {
+  if (!matrix) return v;
+  const out = new Float32Array(v.length * dim);
+  for (let t = 0; t < v.length; t++) {
+    for (let i = 0; i < v.dim; i++) {
+      const x = v.data[t * v.dim + i]!;
+      for (let j = 0; j < dim; j++) out[t * dim + j]! += x * matrix[i * dim + j]!;
+    }
+  }
+  normalizeInPlace(out, v.length, dim);
+  return { length: v.length, dim, data: out };
+}
+
+function normalizeInPlace(data: Float32Array, rows: number, dim: number): void {
+  for (let r = 0; r < rows; r++) {
+    let norm = 0;
+    for (let d = 0; d < dim; d++) norm += data[r * dim + d]! * data[r * dim + d]!;
+    const scale = norm > 0 ? 1 / Math.sqrt(norm) : 0;
+    for (let d = 0; d < dim; d++) data[r * dim + d]! *= scale;
+  }
+}
+
+/**
+ * Synthetic passages with the structure of real ones: passage `slot` takes a contiguous span of 30–70 % of
+ * its length from one real "topic" passage and fills the rest with 8–24-token spans of other real passages,
+ * every token a real token vector of the bundled model plus Gaussian noise, renormalised. Queries are real
+ * query vectors with the same noise. Everything is a pure function of (seed, slot), so the corpus can be
+ * streamed twice — once into the compressed index, once into the exact one — without being held.
+ */
+export class SyntheticCorpus {
+  readonly dim: number;
+  private readonly passages: TokenVectors[];
+  private readonly queries: TokenVectors[];
+  /** 2^16 standard normal draws, indexed by random bits: Box–Muller per value would dominate generation. */
+  private readonly normals: Float32Array;
+
+  constructor(
+    real: RealVectors,
+    dim: number,
+    readonly docTokens: number,
+    readonly noise: number,
+    readonly seed: number,
+  ) {
+    const width = real.passages[0]?.dim ?? dim;
+    const matrix = dim === width ? null : widthProjection(width, dim, seed ^ 0x51a7);
+    this.dim = dim;
+    this.passages = real.passages.filter((p) => p.length > 0).map((p) => projectVectors(p, matrix, dim));
+    this.queries = real.queries.filter((q) => q.length > 0).map((q) => projectVectors(q, matrix, dim));
+    const next = gaussian(mulberry32(seed ^ 0x9a55));
+    this.normals = Float32Array.from({ length: 65536 }, next);
+    if (this.passages.length === 0) throw new SaegimError('internal', 'no real passages to sample from');
+  }
+
+  passage(slot: number): Float32Array {
+    const random = mulberry32(Math.imul(slot + 1, 0x9e3779b1) ^ this.seed);
+    const { dim, docTokens } = this;
+    const out = new Float32Array(docTokens * dim);
+    let filled = 0;
+    const copySpan = (source: TokenVectors, want: number): void => {
+      const n = Math.min(want, source.length, docTokens - filled);
+      const start = Math.floor(random() * (source.length - n + 1));
+      out.set(source.data.subarray(start * dim, (start + n) * dim), filled * dim);
+      filled += n;
+    };
+    const topic = this.passages[Math.floor(random() * this.passages.length)]!;
+    copySpan(topic, Math.round(docTokens * (0.3 + 0.4 * random())));
+    while (filled < docTokens) copySpan(this.passages[Math.floor(random() * this.passages.length)]!, 8 + Math.floor(random() * 17));
+    this.perturb(out, docTokens, random);
+    return out;
+  }
+
+  query(i: number): TokenVectors {
+    const source = this.queries[i % this.queries.length]!;
+    const random = mulberry32(Math.imul(i + 1, 0x85ebca6b) ^ this.seed ^ 0x7f4a7c15);
+    const data = Float32Array.from(source.data.subarray(0, source.length * this.dim));
+    this.perturb(data, source.length, random);
+    return { length: source.length, dim: this.dim, data };
+  }
+
+  private perturb(data: Float32Array, rows: number, random: () => number): void {
+    const { dim, normals } = this;
+    const scale = this.noise / Math.sqrt(dim);
+    for (let i = 0; i < rows * dim; i += 2) {
+      const bits = (random() * 4294967296) >>> 0;
+      data[i]! += scale * normals[bits & 0xffff]!;
+      if (i + 1 < rows * dim) data[i + 1]! += scale * normals[bits >>> 16]!;
+    }
+    normalizeInPlace(data, rows, dim);
+  }
+}
+
+/** fp16 token vectors of fixed-length documents in one flat file, read back one document at a time. */
+class FlatVectorStore {
+  private readonly fd: number;
+  private readonly buffer: Uint16Array;
+  private count = 0;
+  private closed = false;
+
+  constructor(
+    readonly path: string,
+    readonly values: number,
+  ) {
+    this.fd = openSync(path, 'w+');
+    this.buffer = new Uint16Array(values);
+  }
+
+  append(halves: Uint16Array): void {
+    writeSync(this.fd, halves, 0, halves.byteLength, this.count++ * halves.byteLength);
+  }
+
+  finish(): void {
+    fsyncSync(this.fd);
+  }
+
+  read(slot: number): Uint16Array {
+    const bytes = this.values * 2;
+    readSync(this.fd, new Uint8Array(this.buffer.buffer), 0, bytes, slot * bytes);
+    return this.buffer.slice();
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    closeSync(this.fd);
+  }
+}
+
+function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  if (sorted.length === 0) return 0;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))]!;
+}
+
+interface EncodedQuery {
+  length: number;
+  dim: number;
+  data: string;
+}
+
+interface ChildRequest {
+  dir: string;
+  threads: number;
+  search: CompressedSearchOptions;
+  warmup: EncodedQuery;
+  queries: EncodedQuery[];
+}
+
+interface ChildReply {
+  times: number[];
+  tops: number[][];
+  rssMb: number;
+  stages: ScaleBenchResult['stages'];
+}
+
+/** Opens the index, runs one warm-up and then every query, and reports latency, results and RSS. */
+async function timeCompressedSearch(request: ChildRequest): Promise<ChildReply> {
+  const index = CompressedIndex.open(request.dir, { threads: request.threads });
+  try {
+    const decode = (q: EncodedQuery): TokenVectors => ({ length: q.length, dim: q.dim, data: new Float32Array(new Uint8Array(Buffer.from(q.data, 'base64')).buffer) });
+    const queries = request.queries.map(decode);
+    await index.search(decode(request.warmup), request.search);
+    const times: number[] = [];
+    const tops: number[][] = [];
+    let rss = 0;
+    const stages = { touched: 0, candidates: 0, survivors: 0, ms: { centroids: 0, lists: 0, codes: 0, rerank: 0 } as Record<string, number> };
+    for (const q of queries) {
+      const started = performance.now();
+      const top = await index.search(q, request.search);
+      times.push(performance.now() - started);
+      tops.push(top.map((r) => r.index));
+      rss = Math.max(rss, process.memoryUsage().rss);
+      const s = index.lastSearchStats()!;
+      stages.touched += s.touched / queries.length;
+      stages.candidates += s.candidates / queries.length;
+      stages.survivors += s.survivors / queries.length;
+      for (const [key, ms] of Object.entries(s.ms)) stages.ms[key]! += ms / queries.length;
+    }
+    return { times, tops, rssMb: rss / 2 ** 20, stages };
+  } finally {
+    index.close();
+  }
+}
+
+/**
+ * The search side runs in a child process of its own when this module runs as JavaScript, so that its RSS
+ * is that of an app that opened the index — not of the benchmark that just built it and will hold the
+ * exact index. Under a TypeScript loader (tests) it runs here and says so.
+ */
+async function searchInChild(request: ChildRequest, work: string): Promise<ChildReply & { where: 'child process' | 'this process' }> {
+  const self = fileURLToPath(import.meta.url);
+  if (!self.endsWith('.js')) return { ...(await timeCompressedSearch(request)), where: 'this process' };
+  const requestFile = join(work, 'search-request.json');
+  writeFileSync(requestFile, JSON.stringify(request));
+  const child = spawn(process.execPath, [self], { env: { ...process.env, SAEGIM_SCALE_SEARCH_CHILD: requestFile }, stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
+  const code = await new Promise<number>((resolveExit) => child.on('close', (c) => resolveExit(c ?? 1)));
+  if (code !== 0) throw new SaegimError('internal', `search child exited with ${code}`);
+  return { ...(JSON.parse(out) as ChildReply), where: 'child process' };
+}
+
+function encodeQuery(q: TokenVectors): EncodedQuery {
+  return { length: q.length, dim: q.dim, data: Buffer.from(q.data.buffer, q.data.byteOffset, q.data.byteLength).toString('base64') };
+}
+
+/**
+ * Compressed index against the exact MaxSim scan on one synthetic collection: build time, size, search
+ * latency and recall of the compressed top-10 against the exact top-10 computed in the same run.
+ */
+export async function benchScale(opts: ScaleBenchOptions): Promise<ScaleBenchResult> {
+  const log = opts.onProgress ?? (() => undefined);
+  const seed = opts.seed ?? 11;
+  const queryCount = Math.max(1, opts.queries ?? 20);
+  const real = await encodeRealVectors(opts.threads);
+  const corpus = new SyntheticCorpus(real, opts.dim, opts.docTokens, opts.noise ?? 0.3, seed);
+  const work = mkdtempSync(join(tmpdir(), 'saegim-scale-'));
+  const dir = opts.dir ?? join(work, 'index');
+  let store: FlatVectorStore | null = null;
+  try {
+    // ── compressed: build, then search in a fresh process ───────────────────────────────────────────
+    function* stream(): Generator<{ vectors: Float32Array; nTokens: number }> {
+      for (let slot = 0; slot < opts.passages; slot++) yield { vectors: corpus.passage(slot), nTokens: opts.docTokens };
+    }
+    const buildStarted = performance.now();
+    let lastLog = 0;
+    const info = await buildCompressedIndex(stream(), opts.dim, dir, {
+      nbits: opts.nbits,
+      centroids: opts.centroids,
+      seed,
+      threads: opts.threads,
+      totalDocs: opts.passages,
+      onProgress: (p) => {
+        const now = performance.now();
+        if (now - lastLog < 5000 && p.done < p.total) return;
+        lastLog = now;
+        log(`build: ${p.phase} ${p.done}/${p.total} (${((now - buildStarted) / 1000).toFixed(0)} s)`);
+      },
+    });
+    const buildSeconds = (performance.now() - buildStarted) / 1000;
+    const queries = Array.from({ length: queryCount + 1 }, (_, i) => corpus.query(i));
+    const search: CompressedSearchOptions = { k: 10, nprobe: opts.nprobe, centroidThreshold: opts.centroidThreshold, candidates: opts.candidates };
+    log('compressed search');
+    const threads = opts.threads && opts.threads > 0 ? opts.threads : availableParallelism();
+    // queries[0] warms up both sides (sessions, page cache of the centroids); the rest are timed.
+    const reply = await searchInChild({ dir, threads, search, warmup: encodeQuery(queries[0]!), queries: queries.slice(1).map(encodeQuery) }, work);
+
+    // ── exact: pack fp16, time scoreAll; the same halves go to a flat file for the exact rerank ─────
+    log('exact index');
+    const exact = new MaxSimIndex({ dim: opts.dim, threads: opts.threads });
+    const exactScores: Float32Array[] = [];
+    const exactTimes: number[] = [];
+    let packSeconds = 0;
+    store = new FlatVectorStore(join(work, 'exact.f16'), opts.docTokens * opts.dim);
+    try {
+      const halves = new Uint16Array(opts.docTokens * opts.dim);
+      for (let slot = 0; slot < opts.passages; slot++) {
+        floatsToHalvesInto(corpus.passage(slot), halves.length, halves);
+        exact.add(halves.slice(), opts.docTokens);
+        store.append(halves);
+      }
+      store.finish();
+      const packStarted = performance.now();
+      exact.pack();
+      packSeconds = (performance.now() - packStarted) / 1000;
+      await exact.scoreAll(queries[0]!);
+      for (const q of queries.slice(1)) {
+        const started = performance.now();
+        exactScores.push(await exact.scoreAll(q));
+        exactTimes.push(performance.now() - started);
+      }
+    } finally {
+      await exact.release();
+    }
+    const exactTops = exactScores.map((s) => topK(s, 10).map((r) => r.index));
+    const overlap = (got: number[][]): number =>
+      got.reduce((sum, top, i) => sum + top.filter((slot) => exactTops[i]!.includes(slot)).length, 0) / (10 * got.length);
+
+    // ── the same survivors reranked exactly, reading their fp16 vectors from disk as the app would ──
+    log('exact rerank');
+    const index = CompressedIndex.open(dir, { threads: opts.threads });
+    const anchor = new MaxSimIndex({ dim: opts.dim, threads: opts.threads });
+    const exactRerankTops: number[][] = [];
+    const exactRerankTimes: number[] = [];
+    try {
+      // One long-lived user keeps the shared MaxSim session warm between the per-query indexes below.
+      anchor.add(new Uint16Array(opts.dim), 1);
+      await anchor.scoreAll(queries[0]!);
+      for (let i = 0; i <= queryCount; i++) {
+        const query = queries[i]!;
+        const scorer = async (slots: Int32Array): Promise<Float32Array> => {
+          const scratch = new MaxSimIndex({ dim: opts.dim, threads: opts.threads });
+          try {
+            for (const slot of slots) scratch.add(store!.read(slot), opts.docTokens);
+            return await scratch.scoreAll(query);
+          } finally {
+            await scratch.release();
+          }
+        };
+        const started = performance.now();
+        const top = await index.search(query, { ...search, rerank: 'exact' }, scorer);
+        if (i === 0) continue;
+        exactRerankTimes.push(performance.now() - started);
+        exactRerankTops.push(top.map((r) => r.index));
+      }
+    } finally {
+      index.close();
+      await anchor.release();
+    }
+    const defaults = searchDefaults(10);
+    const p95 = percentile(reply.times, 0.95);
+    const exactP50 = percentile(exactTimes, 0.5);
+    return {
+      passages: opts.passages,
+      tokens: info.tokens,
+      dim: opts.dim,
+      doc_tokens: opts.docTokens,
+      queries: queryCount,
+      query_tokens: queries.slice(1).reduce((n, q) => n + q.length, 0) / queryCount,
+      threads,
+      nbits: info.nbits,
+      centroids: info.centroids,
+      nprobe: opts.nprobe ?? defaults.nprobe,
+      centroid_threshold: opts.centroidThreshold ?? defaults.centroidThreshold,
+      candidates: opts.candidates ?? defaults.candidates,
+      build_s: buildSeconds,
+      index_bytes: info.bytes,
+      bytes_per_token: info.bytesPerToken,
+      exact_fp16_bytes_per_token: opts.dim * 2 + 12,
+      rss_mb: reply.rssMb,
+      rss_measured_in: reply.where,
+      p50_ms: percentile(reply.times, 0.5),
+      p95_ms: p95,
+      exact_p50_ms: exactP50,
+      exact_p95_ms: percentile(exactTimes, 0.95),
+      speedup_p95_vs_exact_p50: exactP50 / p95,
+      recall_at_10: overlap(reply.tops),
+      recall_at_10_exact_rerank: overlap(exactRerankTops),
+      exact_rerank_p50_ms: percentile(exactRerankTimes, 0.5),
+      exact_rerank_p95_ms: percentile(exactRerankTimes, 0.95),
+      stages: reply.stages,
+      exact_pack_s: packSeconds,
+    };
+  } finally {
+    store?.close();
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+if (process.env.SAEGIM_SCALE_SEARCH_CHILD && process.argv[1] === fileURLToPath(import.meta.url)) {
+  const request = JSON.parse(readFileSync(process.env.SAEGIM_SCALE_SEARCH_CHILD, 'utf8')) as ChildRequest;
+  timeCompressedSearch(request).then(
+    (reply) => process.stdout.write(JSON.stringify(reply)),
+    (err: unknown) => {
+      process.stderr.write(`${(err as Error).stack ?? String(err)}\n`);
+      process.exit(1);
+    },
+  );
+}
