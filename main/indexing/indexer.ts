@@ -45,10 +45,12 @@ export async function indexPassages(store: SaegimStore, collectionId: number, en
   const started = performance.now();
   const bound = store.bindModel(collectionId, modelSummary(encoder), opts.precision);
   const precision = bound.precision;
-  const chunkSize = opts.chunkSize ?? 256;
   const counts = store.counts(collectionId);
   const alreadyIndexed = counts.indexed;
   const total = counts.passages;
+  // Chunks of 256 keep both cores busy on large collections; a small one still reports (and can be
+  // cancelled) at least every 5%, which a single 256-passage chunk would not.
+  const chunkSize = opts.chunkSize ?? Math.min(256, Math.max(16, Math.ceil((total - alreadyIndexed) / 20)));
   let encoded = 0;
   let tokens = 0;
   opts.onProgress?.({ phase: 'encoding', done: alreadyIndexed, total });
