@@ -5,9 +5,8 @@ import { registerRetriever, type Retriever } from './retriever.js';
  * MVR on the compressed index: centroid-score candidate generation and pruning on the compressed codes
  * (search/compressed), then exact MaxSim of the few survivors from their stored vectors — the store keeps
  * every token vector anyway, so unlike ColBERTv2 there is no need to rank on decompressed residuals. On the
- * demo corpus the decompressed ranking cost 0.03 nDCG@10 against the exact scan, exact survivors 0.025 —
- * the rest is the centroid-interaction pruning (stage 3), which a wider `candidates` removes at a cost in
- * latency.
+ * demo corpus, with the search defaults, exact survivors give the exact scan's nDCG@10 (0.849); ranking on
+ * decompressed residuals had cost 0.03.
  * Memory stays with the centroids and inverted lists, whatever the collection's size.
  */
 export const compressedMaxSimRetriever: Retriever = {

@@ -44,13 +44,13 @@ describe('the compressed index as one more retriever', () => {
     }
   });
 
-  // Measured: exact 0.849, compressed 0.824 with the default search parameters (the 0.01 target is missed:
-  // stage-3 pruning drops relevant passages of this small model; candidates ≥ 2,048 give 0.849 exactly).
-  it('ranks the demo queries within 0.03 nDCG@10 of the exact scan', { timeout: 300_000 }, async () => {
+  // Measured: exact 0.849, compressed 0.849 with the search defaults (12 cells, 1,024 candidates); with
+  // 4 cells and 512 candidates stage-3 pruning had cost 0.025.
+  it('ranks the demo queries within 0.01 nDCG@10 of the exact scan', { timeout: 300_000 }, async () => {
     const exact = await service.evaluate({ collection: 'demo-ko', methods: ['mvr'], index: 'exact' });
     const compressed = await service.evaluate({ collection: 'demo-ko', methods: ['mvr'], index: 'compressed' });
     console.log(`demo-ko MVR nDCG@10: exact ${exact.methods.mvr!['ndcg@10']!.toFixed(4)}, compressed ${compressed.methods.mvr!['ndcg@10']!.toFixed(4)} (${compressed.seconds.toFixed(1)} s vs ${exact.seconds.toFixed(1)} s)`);
-    expect(Math.abs(compressed.methods.mvr!['ndcg@10']! - exact.methods.mvr!['ndcg@10']!)).toBeLessThanOrEqual(0.03);
+    expect(Math.abs(compressed.methods.mvr!['ndcg@10']! - exact.methods.mvr!['ndcg@10']!)).toBeLessThanOrEqual(0.01);
   });
 
   it('explains with exact similarities whichever index ranked', async () => {
