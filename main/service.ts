@@ -297,8 +297,7 @@ export class SaegimService implements SaegimApi {
       throw new SaegimError('bad-input', `collection "${row.name}" has no compressed index (saegim index "${row.name}" --index compressed)`);
     }
     if (asked) return asked;
-    const summary = index.compressedIndex() ? compressedSummary(this.store, row, this.store.counts(row.id).indexed) : null;
-    return summary?.current ? 'compressed' : 'exact';
+    return index.compressedIsCurrent() ? 'compressed' : 'exact';
   }
 
   /**

@@ -23,6 +23,7 @@ export class CollectionIndex {
   /** `vectorDocIds[slot]` is the passage behind vector slot `slot` of the MaxSim and pooled indexes. */
   private vectorDocIds: string[] | null = null;
   private compressed: { index: CompressedIndex; ids: Array<string | null> } | null | undefined;
+  private compressedCurrent: boolean | undefined;
 
   constructor(
     private readonly store: SaegimStore,
@@ -34,6 +35,18 @@ export class CollectionIndex {
 
   get collectionId(): number {
     return this.row.id;
+  }
+
+  /**
+   * Whether the compressed index covers exactly the indexed passages (nothing indexed or removed since it was
+   * last brought up to date). Known once per generation: any write that could change it moves the generation.
+   */
+  compressedIsCurrent(): boolean {
+    if (this.compressedCurrent === undefined) {
+      const opened = this.compressedIndex();
+      this.compressedCurrent = !!opened && opened.ids.filter((id) => id !== null).length === this.store.counts(this.collectionId).indexed;
+    }
+    return this.compressedCurrent;
   }
 
   /** The collection's compressed index and its slot → passage map, opened on first use; null when none was built. */
@@ -66,10 +79,7 @@ export class CollectionIndex {
       const bound = this.store.vectorIndex(this.collectionId);
       if (!bound) throw new SaegimError('not-found', 'collection is not indexed yet (run saegim index)');
       const pooled = new PooledVectorIndex(bound.dim);
-      const rows = this.store.db
-        .prepare(`SELECT d.doc_id AS docId, v.pooled FROM doc_vectors v JOIN documents d ON d.collection_id = v.collection_id AND d.ord = v.ord WHERE v.collection_id = ? ORDER BY v.ord`)
-        .iterate(this.collectionId) as IterableIterator<{ docId: string; pooled: Buffer }>;
-      for (const r of rows) pooled.add(r.docId, new Float32Array(r.pooled.buffer.slice(r.pooled.byteOffset, r.pooled.byteOffset + r.pooled.byteLength)));
+      for (const r of this.store.pooledVectorsWithIds(this.collectionId)) pooled.add(r.docId, r.pooled);
       this.pooled = pooled;
     }
     return this.pooled;

@@ -364,6 +364,16 @@ export class SaegimStore {
     }
   }
 
+  /** Every indexed passage's pooled vector with its id, in ord order, without reading the token vectors. */
+  *pooledVectorsWithIds(collectionId: number): IterableIterator<{ docId: string; pooled: Float32Array }> {
+    const stmt = this.stmt(
+      `SELECT d.doc_id, v.pooled FROM doc_vectors v JOIN documents d ON d.collection_id = v.collection_id AND d.ord = v.ord WHERE v.collection_id = ? ORDER BY v.ord`,
+    );
+    for (const row of stmt.iterate(collectionId) as IterableIterator<{ doc_id: string; pooled: Buffer }>) {
+      yield { docId: row.doc_id, pooled: new Float32Array(aligned(row.pooled)) };
+    }
+  }
+
   docVectorsFor(collectionId: number, ord: number): StoredDocVectors | null {
     const precision = this.vectorIndex(collectionId)?.precision ?? 'fp16';
     const row = this.stmt(`SELECT ord, n_tokens, vectors, offsets, token_ids, pooled FROM doc_vectors WHERE collection_id = ? AND ord = ?`).get(collectionId, ord) as
