@@ -4,6 +4,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import type { EvaluationReport, Progress, SearchResponse } from './contract/api.js';
 import { runBenchmark } from './bench/index.js';
 import { SaegimError } from './contract/errors.js';
+import { describeFusion, describePooling, describeQueryScoring } from './contract/describe.js';
 import { fromSqliteError } from './store/sqlite-errors.js';
 import { defaultDbPath, packageVersion, rendererDir } from './paths.js';
 import type { SaegimApi } from './contract/methods.js';
@@ -104,6 +105,9 @@ function printEvaluation(report: EvaluationReport): void {
     process.stdout.write(`${method.padEnd(8)}${cols.map((c) => (values?.[c] ?? 0).toFixed(4).padStart(11)).join('')}\n`);
   }
   for (const [method, why] of Object.entries(report.unavailable)) process.stdout.write(`${method.padEnd(8)}  unavailable: ${why}\n`);
+  if (report.queryScoring) process.stdout.write(`MaxSim: ${describeQueryScoring(report.queryScoring)}\n`);
+  if (report.fusion) process.stdout.write(`hybrid: ${describeFusion(report.fusion)}\n`);
+  if (report.pooling) process.stdout.write(`svr: ${describePooling(report.pooling)}\n`);
   for (const s of report.significance) {
     process.stdout.write(`${s.method} vs ${s.baseline} on ${s.metric}: Δ=${s.meanDifference.toFixed(4)}, p=${s.pValue.toFixed(4)}\n`);
   }
@@ -172,12 +176,14 @@ export function buildProgram(): Command {
     .option('--k <k>', 'results per method', parsePositiveInt, 10)
     .option('--skip-punctuation', 'leave document punctuation tokens out of MaxSim')
     .addOption(new Option('--index <kind>', 'token index for MVR (default: compressed when built and current)').choices(['exact', 'compressed']))
+    .addOption(new Option('--query-scoring <rule>', "MaxSim query weights: model (the model's skiplist / token weights) or plain").choices(['model', 'plain']))
+    .addOption(new Option('--fusion <kind>', "hybrid fusion: auto (the model's recorded one, else rrf), rrf or wsum").choices(['auto', 'rrf', 'wsum']))
     .option('--model <dir>', 'model folder')
     .option('--json', 'print JSON')
     .addOption(provider())
     .addOption(db())
     .action(async (collection: string, query: string, o) => {
-      const response = await withService(o, (s) => s.search({ collection, query, methods: o.method, k: o.k, skipPunctuation: Boolean(o.skipPunctuation), index: o.index }));
+      const response = await withService(o, (s) => s.search({ collection, query, methods: o.method, k: o.k, skipPunctuation: Boolean(o.skipPunctuation), index: o.index, queryScoring: o.queryScoring, fusion: o.fusion }));
       if (o.json) return printJson(response);
       printSearch(response);
     });
@@ -186,17 +192,19 @@ export function buildProgram(): Command {
     .command('explain <collection> <query> <docId>')
     .description('token-level MaxSim alignment of a query with one passage')
     .option('--skip-punctuation', 'leave document punctuation tokens out of MaxSim')
+    .addOption(new Option('--query-scoring <rule>', "MaxSim query weights: model (the model's skiplist / token weights) or plain").choices(['model', 'plain']))
     .option('--json', 'print JSON')
     .addOption(provider())
     .addOption(db())
     .action(async (collection: string, query: string, docId: string, o) => {
-      const ex = await withService(o, (s) => s.explain({ collection, query, docId, skipPunctuation: Boolean(o.skipPunctuation) }));
+      const ex = await withService(o, (s) => s.explain({ collection, query, docId, skipPunctuation: Boolean(o.skipPunctuation), queryScoring: o.queryScoring }));
       if (o.json) return printJson(ex);
       process.stdout.write(`score ${ex.score.toFixed(4)}, rank ${ex.rank ?? '–'} of "${ex.docId}"\n`);
       ex.queryTokens.forEach((t, i) => {
         const b = ex.best[i]!;
         const d = b >= 0 ? ex.docTokens[b]!.text : '–';
-        process.stdout.write(`${t.text.padEnd(10)} → ${d.padEnd(10)} ${ex.contributions[i]!.toFixed(4)}\n`);
+        const weight = t.weight !== undefined && t.weight !== 1 ? `  × ${t.weight.toFixed(2)}` : '';
+        process.stdout.write(`${t.text.padEnd(10)} → ${d.padEnd(10)} ${ex.contributions[i]!.toFixed(4)}${weight}\n`);
       });
     });
 
@@ -210,6 +218,8 @@ export function buildProgram(): Command {
     .option('--model <dir>', 'model folder')
     .option('--skip-punctuation', 'leave document punctuation tokens out of MaxSim')
     .addOption(new Option('--index <kind>', 'token index for MVR: exact, or compressed (built if missing)').choices(['exact', 'compressed']))
+    .addOption(new Option('--query-scoring <rule>', "MaxSim query weights: model (the model's skiplist / token weights) or plain").choices(['model', 'plain']))
+    .addOption(new Option('--fusion <kind>', "hybrid fusion: auto (the model's recorded one, else rrf), rrf or wsum").choices(['auto', 'rrf', 'wsum']))
     .option('--run-dir <dir>', 'write TREC run files and per-query metrics here')
     .option('--json', 'print one JSON object on stdout')
     .addOption(provider())
@@ -231,14 +241,15 @@ export function buildProgram(): Command {
             await s.indexCollection({ collection: name, model: o.model ? resolve(o.model) : undefined, index: o.index === 'compressed' ? 'compressed' : undefined }, { onProgress: progressPrinter('index'), signal });
           }
         }
-        return s.evaluate({ collection: name, methods: o.methods, k: o.k, split: o.split, skipPunctuation: Boolean(o.skipPunctuation), index: o.index }, { onProgress: progressPrinter('eval'), signal });
+        return s.evaluate({ collection: name, methods: o.methods, k: o.k, split: o.split, skipPunctuation: Boolean(o.skipPunctuation), index: o.index, queryScoring: o.queryScoring, fusion: o.fusion }, { onProgress: progressPrinter('eval'), signal });
       });
       if (o.runDir) writeRunDir(resolve(o.runDir), result);
       for (const [method, why] of Object.entries(result.unavailable)) process.stderr.write(`${method}: unavailable — ${why}\n`);
       if (o.json) {
         const keep = [`hit@${o.k}`, `ndcg@${o.k}`, `mrr@${o.k}`, `recall@${o.k}`];
         const methods = Object.fromEntries(Object.entries(result.methods).map(([m, v]) => [m, Object.fromEntries(keep.map((key) => [key, v?.[key] ?? 0]))]));
-        process.stdout.write(`${JSON.stringify({ dataset: result.collection, queries: result.queries, methods })}\n`);
+        const how = { queryScoring: result.queryScoring, fusion: result.fusion, pooling: result.pooling };
+        process.stdout.write(`${JSON.stringify({ dataset: result.collection, queries: result.queries, methods, ...how })}\n`);
         return;
       }
       printEvaluation(result);
@@ -295,7 +306,7 @@ export function buildProgram(): Command {
 
   program
     .command('bench <what>')
-    .description('benchmarks: maxsim | bm25 | encode | ingest | burst')
+    .description('benchmarks: maxsim | bm25 | encode | ingest | burst | scale')
     .option('--docs <n>', 'documents', parsePositiveInt)
     .option('--doc-tokens <n>', 'tokens per document', parsePositiveInt)
     .option('--query-tokens <n>', 'tokens per query', parsePositiveInt)
@@ -312,6 +323,15 @@ export function buildProgram(): Command {
     .option('--searches <n>', 'concurrent searches (burst)', parsePositiveInt)
     .option('--in-process', 'burst: run the engine on the HTTP thread, for comparison')
     .option('--db <file>', 'burst, ingest: index into this database (kept) instead of a temporary one')
+    .addOption(new Option('--nbits <b>', 'scale: residual bits per dimension').choices(['1', '2', '4']).argParser((v) => Number(v) as 1 | 2 | 4))
+    .option('--centroids <n>', 'scale: k-means centroids (default grows with the token count)', parsePositiveInt)
+    .option('--nprobe <n>', 'scale: cells probed per query token', parsePositiveInt)
+    .option('--candidates <n>', 'scale: passages kept after centroid scoring', parsePositiveInt)
+    .option('--centroid-threshold <x>', 'scale: centroid scores below this are pruned', parseFloat)
+    .option('--noise <x>', 'scale: Gaussian noise norm added to each synthetic token vector (default 0.3)', parseFloat)
+    .option('--projection <kind:width>', 'scale: build the compressed index on pca:W or random:W projected vectors')
+    .option('--muvera <r,bits,proj>', 'scale: also measure MUVERA encodings as the candidate generator, e.g. 20,5,16')
+    .option('--exact-chunk <n>', 'scale: passages held by the exact scan at once (default 200000)', parsePositiveInt)
     .option('--json', 'print JSON')
     .action(async (what: string, o) => {
       const result = await runBenchmark(what, o);

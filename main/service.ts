@@ -44,7 +44,9 @@ import { indexPassages, modelSummary } from './indexing/indexer.js';
 import { bundledDatasetDir, bundledModelDir, packageVersion } from './paths.js';
 import { CollectionIndex } from './retrievers/collection-index.js';
 import { runSearchPlan } from './retrievers/plan.js';
-import { retrieverFor, type TokenIndexKind } from './retrievers/retriever.js';
+import { resolveFusion, type FusionChoice } from './retrievers/hybrid.js';
+import { queryWeights, scoringQuery, weightedRows, type QueryScoring } from './retrievers/query-scoring.js';
+import { retrieverFor, type RetrievalOptions, type TokenIndexKind } from './retrievers/retriever.js';
 import { DEFAULT_SNIPPET_CHARS, indexedText, punctuationMask, snippet } from './search/passage-text.js';
 import { halvesToFloats } from './store/half.js';
 import { EvaluationArchive } from './store/evaluations.js';
@@ -291,6 +293,20 @@ export class SaegimService implements SaegimApi {
     };
   }
 
+  /** A request's scoring choices resolved against the collection and its model. */
+  private retrievalOptions(
+    row: CollectionRow,
+    encoder: TokenEncoder | null,
+    r: { skipPunctuation?: boolean; queryScoring?: QueryScoring; fusion?: FusionChoice },
+  ): RetrievalOptions {
+    return {
+      skipPunctuation: r.skipPunctuation ?? false,
+      queryScoring: r.queryScoring ?? 'model',
+      fusion: resolveFusion(r.fusion ?? 'auto', encoder?.manifest.fusion),
+      pooling: this.store.vectorIndex(row.id)?.pooling ?? 'mean',
+    };
+  }
+
   /** The token index MVR ranks with: the one asked for, else the compressed one when it is up to date, else exact. */
   private tokenIndexFor(row: CollectionRow, index: CollectionIndex, asked: TokenIndexKind | undefined): TokenIndexKind {
     if (asked === 'compressed' && !index.compressedIndex()) {
@@ -352,7 +368,8 @@ export class SaegimService implements SaegimApi {
     const { encoder, problem } = needsVectors ? await this.collectionEncoder(row.id, this.settings()) : { encoder: null, problem: null };
     const encoded = encoder ? await encoder.encodeQuery(r.query) : null;
     const tokenIndex = needsVectors ? this.tokenIndexFor(row, index, r.index) : 'exact';
-    const lists = await runSearchPlan(index, { text: r.query, encoded, skipPunctuation: r.skipPunctuation ?? false }, methods, k, tokenIndex);
+    const options = this.retrievalOptions(row, encoder, r);
+    const lists = await runSearchPlan(index, { text: r.query, encoded, ...options }, methods, k, tokenIndex);
     const results: MethodResult[] = methods.map((method) => {
       const list = lists.get(method);
       if (!list) return { method, hits: [], unavailable: problem ?? 'no model', millis: 0 };
@@ -362,16 +379,25 @@ export class SaegimService implements SaegimApi {
         return { docId: h.docId, rank: h.rank, score: h.score, title: p.title, text: cut.text, textLength: p.text.length, ...(cut.truncated ? { truncated: true } : {}) };
       });
       const usesTokens = method === 'mvr' || (retrieverFor(method).fuses ?? []).includes('mvr');
-      return { method, hits, millis: list.millis, ...(usesTokens && tokenIndex === 'compressed' ? { tokenIndex } : {}) };
+      return {
+        method,
+        hits,
+        millis: list.millis,
+        ...(usesTokens && tokenIndex === 'compressed' ? { tokenIndex } : {}),
+        ...(method === 'hybrid' ? { fusion: options.fusion } : {}),
+        ...(method === 'svr' ? { pooling: options.pooling } : {}),
+      };
     });
     return { collection: row.name, query: r.query, results };
   }
 
   async explain(r: ExplainRequest): Promise<Explanation> {
     const skip = r.skipPunctuation ?? false;
+    const scoring = r.queryScoring ?? 'model';
     const ctx = await this.alignmentContext(r.collection, r.query, r.docId, skip);
-    const alignment = alignTokens(ctx.query.vectors, ctx.doc, ctx.keep);
-    const rank = r.rank !== undefined ? r.rank : await ctx.index.maxSimRank(ctx.query.vectors, r.docId, skip);
+    const weights = queryWeights(ctx.query, scoring);
+    const alignment = alignTokens(ctx.query.vectors, ctx.doc, ctx.keep, undefined, weights);
+    const rank = r.rank !== undefined ? r.rank : await ctx.index.maxSimRank(scoringQuery(ctx.query, scoring).weighted, r.docId, skip);
     return {
       collection: ctx.collection,
       docId: r.docId,
@@ -381,7 +407,15 @@ export class SaegimService implements SaegimApi {
       docTitle: ctx.passage.title,
       queryTokens: ctx.query.tokens.map((text, i) => {
         const role = ctx.query.roles?.[i];
-        return { text, start: ctx.query.offsets[i]![0], end: ctx.query.offsets[i]![1], ...(role && role !== 'text' ? { role } : {}) };
+        const weight = weights?.[i];
+        return {
+          text,
+          start: ctx.query.offsets[i]![0],
+          end: ctx.query.offsets[i]![1],
+          ...(role && role !== 'text' ? { role } : {}),
+          ...(weight !== undefined ? { weight } : {}),
+          ...(weight === 0 ? { skipped: true } : {}),
+        };
       }),
       docTokens: ctx.docTokens,
       similarity: alignment.similarity,
@@ -389,23 +423,30 @@ export class SaegimService implements SaegimApi {
       contributions: alignment.contributions,
       score: alignment.score,
       rank,
+      queryScoring: weights ? 'model' : 'plain',
       lexicalMatches: lexicalMatches(r.query, ctx.docText),
     };
   }
 
   async ablate(r: AblationRequest): Promise<AblationResult> {
     const skip = r.skipPunctuation ?? false;
+    const scoring = r.queryScoring ?? 'model';
     const ctx = await this.alignmentContext(r.collection, r.query, r.docId, skip);
-    const original = alignTokens(ctx.query.vectors, ctx.doc, ctx.keep);
+    const weights = queryWeights(ctx.query, scoring);
+    const original = alignTokens(ctx.query.vectors, ctx.doc, ctx.keep, undefined, weights);
     const dropped = new Set(r.dropQueryTokens);
-    const kept = keepQueryRows(ctx.query.vectors, dropped);
-    const ablated = alignTokens(ctx.query.vectors, ctx.doc, ctx.keep, dropped);
+    const ablated = alignTokens(ctx.query.vectors, ctx.doc, ctx.keep, dropped, weights);
+    // The ablated query is the same weighted sum with the dropped tokens' weights set to 0.
+    const kept = weightedRows(
+      ctx.query.vectors,
+      Array.from({ length: ctx.query.vectors.length }, (_, i) => (dropped.has(i) ? 0 : (weights?.[i] ?? 1))),
+    ).weighted;
     return {
       docId: r.docId,
       score: ablated.score,
       rank: kept.length > 0 ? await ctx.index.maxSimRank(kept, r.docId, skip) : null,
       originalScore: original.score,
-      originalRank: r.rank !== undefined ? r.rank : await ctx.index.maxSimRank(ctx.query.vectors, r.docId, skip),
+      originalRank: r.rank !== undefined ? r.rank : await ctx.index.maxSimRank(scoringQuery(ctx.query, scoring).weighted, r.docId, skip),
     };
   }
 
@@ -461,7 +502,7 @@ export class SaegimService implements SaegimApi {
       unavailableReason: problem,
       index,
       tokenIndex: needsVectors ? this.tokenIndexFor(row, index, r.index) : 'exact',
-      skipPunctuation: r.skipPunctuation ?? false,
+      options: this.retrievalOptions(row, encoder, r),
       ctl,
     });
     // Every finished run is kept: a long evaluation must survive a reload of the page that started it.
@@ -511,9 +552,3 @@ export class SaegimService implements SaegimApi {
   }
 }
 
-function keepQueryRows(query: TokenVectors, dropped: ReadonlySet<number>): TokenVectors {
-  const rows = [...Array(query.length).keys()].filter((i) => !dropped.has(i));
-  const data = new Float32Array(rows.length * query.dim);
-  rows.forEach((i, k) => data.set(query.data.subarray(i * query.dim, (i + 1) * query.dim), k * query.dim));
-  return { length: rows.length, dim: query.dim, data };
-}

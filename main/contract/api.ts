@@ -141,7 +141,23 @@ export interface MethodResult {
   millis: number;
   /** Set when MVR ranked with the compressed index: scores are from decompressed vectors, not the exact ones. */
   tokenIndex?: 'exact' | 'compressed';
+  /** hybrid: how the lists were fused. */
+  fusion?: FusionInfo;
+  /** svr: where the single vectors come from. */
+  pooling?: PoolingKind;
 }
+
+/**
+ * How `hybrid` combined MVR and BM25. `rrf`: Σ 1/(k + rank). `wsum`: each list's scores min-max normalised
+ * over its top `depth`, then w_mvr·mm(mvr) + w_bm25·mm(bm25), a passage missing from a list adding 0 (ranx's
+ * `wsum`); `source` says whether the weights were the model's (chosen on its training data) or the default.
+ */
+export type FusionInfo =
+  | { method: 'rrf'; k: number; depth: number }
+  | { method: 'wsum'; norm: 'min-max'; depth: number; weights: { mvr: number; bm25: number }; source: 'model' | 'default'; chosenOn?: string };
+
+/** `model`: the model's pooled output (trained as one vector); `mean`: the re-normalised mean of the token vectors. */
+export type PoolingKind = 'model' | 'mean';
 
 export interface SearchResponse {
   collection: string;
@@ -153,8 +169,10 @@ export interface TokenInfo {
   text: string;
   start: number;
   end: number;
-  /** True when MaxSim ignores this token (document-side punctuation with skipPunctuation). */
+  /** True when MaxSim ignores this token (document-side punctuation with skipPunctuation, or a query token weighted 0). */
   skipped?: boolean;
+  /** Query tokens, when the model weights them: the factor on this token's best similarity in the score. */
+  weight?: number;
   /**
    * What put the token there, when the model adds tokens of its own: a marker ([Q]/[D]), query
    * augmentation ([MASK] padding) or a kept special token. Absent for plain text tokens.
@@ -181,6 +199,11 @@ export interface Explanation {
   contributions: number[];
   score: number;
   rank: number | null;
+  /**
+   * How the score was summed: `model` weights each query token as `queryTokens[i].weight` says
+   * (contributions[i] = weight · similarity[i][best[i]]), `plain` weighs every token 1.
+   */
+  queryScoring?: 'model' | 'plain';
   /**
    * Where BM25's terms for the query (Hangul character bigrams, whole words otherwise) occur in `docText`,
    * merged `[start, end)` spans: what the lexical match and MaxSim can be seen to agree on.
@@ -264,6 +287,12 @@ export interface EvaluationReport {
   /** TREC run text per method (`qid Q0 docid rank score tag`). */
   runs: Partial<Record<SearchMethod, string>>;
   seconds: number;
+  /** How MaxSim weighed query tokens in this run (absent in reports saved before it was recorded). */
+  queryScoring?: 'model' | 'plain';
+  /** How hybrid fused, when it ran. */
+  fusion?: FusionInfo;
+  /** Where SVR's vectors came from, when it ran. */
+  pooling?: PoolingKind;
 }
 
 export interface Settings {

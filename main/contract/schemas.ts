@@ -43,6 +43,14 @@ export const IndexRequestSchema = z.object({
   index: tokenIndex.optional(),
 });
 
+/**
+ * `model` scores MaxSim as the collection's model says (its query skiplist and token weights, encoder.json);
+ * `plain` sums every query token's best match with weight 1, the paper's Eq. 1 as written.
+ */
+const queryScoring = z.enum(['model', 'plain']);
+/** `auto`: the model's recorded fusion (encoder.json "fusion"), reciprocal-rank fusion when it has none. */
+const fusion = z.enum(['auto', 'rrf', 'wsum']);
+
 export const SearchRequestSchema = z.object({
   collection,
   query: z.string().trim().min(1, 'the query is empty').max(2000),
@@ -57,6 +65,8 @@ export const SearchRequestSchema = z.object({
   snippetChars: z.number().int().min(0).max(100_000).optional(),
   /** Token index for MVR (default: compressed when the collection has one up to date, else exact). */
   index: tokenIndex.optional(),
+  queryScoring: queryScoring.optional(),
+  fusion: fusion.optional(),
 });
 
 export const ExplainRequestSchema = z.object({
@@ -66,6 +76,7 @@ export const ExplainRequestSchema = z.object({
   skipPunctuation: z.boolean().optional(),
   /** The passage's MVR rank when the caller already holds it (from a search): spares a full scan. */
   rank: rank.nullable().optional(),
+  queryScoring: queryScoring.optional(),
 });
 
 export const AblationRequestSchema = ExplainRequestSchema.extend({
@@ -83,6 +94,8 @@ export const EvaluateRequestSchema = z.object({
   skipPunctuation: z.boolean().optional(),
   /** Token index for MVR, as in search. */
   index: tokenIndex.optional(),
+  queryScoring: queryScoring.optional(),
+  fusion: fusion.optional(),
 });
 
 export const SettingsPatchSchema = z.object({

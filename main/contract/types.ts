@@ -83,6 +83,13 @@ export interface EncodedText extends TokenSpans {
    * (query padding with [MASK]), `special` ([CLS]/[SEP] whose vectors are kept). Absent: all text.
    */
   roles?: Array<'text' | 'special' | 'marker' | 'augment'>;
+  /**
+   * Each token's weight in the MaxSim sum, for queries of a model with a query skiplist or token weights:
+   * 0 for a skiplisted token, the model's weight otherwise. Absent: every token weighs 1.
+   */
+  weights?: number[];
+  /** The model's own single vector for the text (encoder.json `pooledOutput`), unit length. */
+  pooled?: Float32Array;
 }
 
 /** The retrieval methods the API offers; the engine registers one retriever for each (main/retrievers). */

@@ -13,13 +13,12 @@ export interface InferenceRequest {
   id: number;
   /** int64 inputs by graph input name. */
   feeds: Record<string, { data: BigInt64Array; dims: number[] }>;
-  output: string;
+  outputs: string[];
 }
 
 export interface InferenceReply {
   id: number;
-  data?: Float32Array;
-  dims?: number[];
+  outputs?: Record<string, { data: Float32Array; dims: number[] }>;
   error?: string;
 }
 
@@ -41,7 +40,7 @@ const WORKER_URL = new URL('./inference-worker.js', import.meta.url);
  */
 export class InferencePool {
   private readonly slots: Slot[];
-  private readonly waiting = new Map<number, { resolve: (r: { data: Float32Array; dims: number[] }) => void; reject: (e: Error) => void; slot: Slot }>();
+  private readonly waiting = new Map<number, { resolve: (r: Record<string, { data: Float32Array; dims: number[] }>) => void; reject: (e: Error) => void; slot: Slot }>();
   private nextId = 1;
   private failure: Error | null = null;
 
@@ -92,7 +91,7 @@ export class InferencePool {
     return this.slots.length;
   }
 
-  run(feeds: InferenceRequest['feeds'], output: string): Promise<{ data: Float32Array; dims: number[] }> {
+  run(feeds: InferenceRequest['feeds'], outputs: readonly string[]): Promise<Record<string, { data: Float32Array; dims: number[] }>> {
     if (this.failure) return Promise.reject(this.failure);
     let slot = this.slots[0]!;
     for (const s of this.slots) if (s.busy < slot.busy) slot = s;
@@ -101,7 +100,7 @@ export class InferencePool {
     const transfer = Object.values(feeds).map((f) => f.data.buffer as ArrayBuffer);
     return new Promise((resolve, reject) => {
       this.waiting.set(id, { resolve, reject, slot });
-      slot.worker.postMessage({ id, feeds, output } satisfies InferenceRequest, transfer);
+      slot.worker.postMessage({ id, feeds, outputs: [...outputs] } satisfies InferenceRequest, transfer);
     });
   }
 
@@ -111,7 +110,7 @@ export class InferencePool {
     this.waiting.delete(reply.id);
     slot.busy--;
     if (reply.error !== undefined) pending.reject(new Error(reply.error));
-    else pending.resolve({ data: reply.data!, dims: reply.dims! });
+    else pending.resolve(reply.outputs!);
   }
 
   private fail(err: Error): void {

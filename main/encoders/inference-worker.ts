@@ -29,18 +29,24 @@ async function start(): Promise<void> {
     try {
       const feeds: Record<string, ort.Tensor> = {};
       for (const [name, feed] of Object.entries(request.feeds)) feeds[name] = new ort.Tensor('int64', feed.data, feed.dims);
-      const out = (await session.run(feeds, [request.output]))[request.output]!;
-      const data = out.type === 'float32' ? (out.data as Float32Array) : Float32Array.from(out.data as ArrayLike<number>);
-      reply = { id: request.id, data, dims: [...out.dims] };
+      const fetched = await session.run(feeds, request.outputs);
+      const outputs: NonNullable<InferenceReply['outputs']> = {};
+      for (const name of request.outputs) {
+        const out = fetched[name]!;
+        outputs[name] = { data: out.type === 'float32' ? (out.data as Float32Array) : Float32Array.from(out.data as ArrayLike<number>), dims: [...out.dims] };
+      }
+      reply = { id: request.id, outputs };
     } catch (err) {
       port.postMessage({ id: request.id, error: (err as Error).message } satisfies InferenceReply);
       return;
     }
+    const buffers = Object.values(reply.outputs!).map((o) => o.data.buffer as ArrayBuffer);
     try {
-      port.postMessage(reply, [reply.data!.buffer as ArrayBuffer]);
+      port.postMessage(reply, buffers);
     } catch {
       // A tensor whose memory onnxruntime keeps cannot be transferred; a copy can.
-      port.postMessage({ ...reply, data: reply.data!.slice() });
+      const copies = Object.fromEntries(Object.entries(reply.outputs!).map(([name, o]) => [name, { data: o.data.slice(), dims: o.dims }]));
+      port.postMessage({ id: reply.id, outputs: copies } satisfies InferenceReply);
     }
   });
 }

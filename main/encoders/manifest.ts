@@ -63,7 +63,42 @@ export const EncoderManifestSchema = z.object({
   documentSkiplist: z.array(z.string()).default([]),
   /** Strip leading and trailing whitespace before tokenizing, as sentence-transformers (and so PyLate) does. */
   stripText: z.boolean().default(false),
+  /**
+   * Query tokens fed to the model but left out of the query side of MaxSim (weight 0): Korean particles,
+   * endings and punctuation that otherwise win matches on form alone. Shown, discounted, in the alignment.
+   */
+  querySkiplist: z.array(z.string()).default([]),
+  scoring: z
+    .object({
+      /** A `[batch, length]` output in [0, 1]: query token i contributes w_i · max_j q_i·d_j. */
+      queryTokenWeights: z.string().nullable().default(null),
+      /** Averaging each word's piece vectors before MaxSim; measured and not kept, so not run by this engine. */
+      eojeolPooling: z.literal(false, { message: 'eojeol pooling is not supported by this engine (set it to false)' }).default(false),
+    })
+    .default({ queryTokenWeights: null, eojeolPooling: false }),
+  /** A `[batch, pooledDim]` output trained as one vector per text: what SVR ranks with, instead of the mean of token vectors. */
+  pooledOutput: z.string().nullable().default(null),
+  pooledDim: z.number().int().positive().nullable().default(null),
+  /** How `hybrid` fuses MVR and BM25 by default for this model, with the weight chosen on training data. */
+  fusion: z
+    .object({
+      method: z.enum(['wsum', 'rrf']),
+      norm: z.literal('min-max').default('min-max'),
+      depth: z.number().int().positive().default(100),
+      weights: z
+        .object({ mvr: z.number().min(0).max(1), bm25: z.number().min(0).max(1) })
+        .default({ mvr: 0.5, bm25: 0.5 }),
+      /** The MaxSim rule the weight was chosen for (e.g. "skiplist"). */
+      mvrScoring: z.string().optional(),
+      /** Which data the weight was chosen on. */
+      chosenOn: z.string().optional(),
+    })
+    .nullable()
+    .default(null),
 }).superRefine((m, ctx) => {
+  if (m.pooledOutput !== null && m.pooledDim === null) {
+    ctx.addIssue({ code: 'custom', path: ['pooledDim'], message: 'is required with pooledOutput' });
+  }
   const queryLimit = m.queryMaxLength ?? m.maxLength;
   // Only with an explicit queryMaxLength: older manifests may pad queries past maxLength, and still load.
   if (m.queryMaxLength !== null && m.queryAugmentLength > m.queryMaxLength) {

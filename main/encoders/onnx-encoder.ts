@@ -27,7 +27,7 @@ interface ModelRunner {
   readonly outputNames: readonly string[];
   /** Batches worth keeping in flight. */
   readonly concurrency: number;
-  run(feeds: Record<string, { data: BigInt64Array; dims: number[] }>, output: string): Promise<{ data: Float32Array; dims: readonly number[] }>;
+  run(feeds: Record<string, { data: BigInt64Array; dims: number[] }>, outputs: readonly string[]): Promise<Record<string, { data: Float32Array; dims: readonly number[] }>>;
   close(): Promise<void>;
 }
 
@@ -36,12 +36,16 @@ function sessionRunner(session: ort.InferenceSession): ModelRunner {
     inputNames: session.inputNames,
     outputNames: session.outputNames,
     concurrency: 1,
-    async run(feeds, output) {
+    async run(feeds, outputs) {
       const tensors: Record<string, ort.Tensor> = {};
       for (const [name, feed] of Object.entries(feeds)) tensors[name] = new ort.Tensor('int64', feed.data, feed.dims);
-      const tensor = (await session.run(tensors, [output]))[output]!;
-      const data = tensor.type === 'float32' ? (tensor.data as Float32Array) : Float32Array.from(tensor.data as ArrayLike<number>);
-      return { data, dims: tensor.dims };
+      const fetched = await session.run(tensors, [...outputs]);
+      const out: Record<string, { data: Float32Array; dims: readonly number[] }> = {};
+      for (const name of outputs) {
+        const tensor = fetched[name]!;
+        out[name] = { data: tensor.type === 'float32' ? (tensor.data as Float32Array) : Float32Array.from(tensor.data as ArrayLike<number>), dims: tensor.dims };
+      }
+      return out;
     },
     close: () => session.release(),
   };
@@ -52,7 +56,7 @@ function poolRunner(pool: InferencePool): ModelRunner {
     inputNames: pool.inputNames,
     outputNames: pool.outputNames,
     concurrency: pool.size,
-    run: (feeds, output) => pool.run(feeds, output),
+    run: (feeds, outputs) => pool.run(feeds, outputs),
     close: () => pool.close(),
   };
 }
@@ -77,6 +81,23 @@ interface SideRules {
   augmentAttended: boolean;
   /** Whether this side can produce tokens other than text, so its outputs carry `roles`. */
   labelRoles: boolean;
+  /** Ids kept as tokens but weighted 0 in MaxSim (the query skiplist; empty for passages). */
+  zeroWeightIds: Set<number>;
+  /** Output giving each kept token its MaxSim weight (queries only), or null. */
+  weightsOutput: string | null;
+  /** Whether this side's outputs carry `weights` at all (a skiplist or a weights output). */
+  weighted: boolean;
+  /** ONNX outputs this side fetches: the hidden states first, then weights and pooled ones when used. */
+  outputs: string[];
+}
+
+/** One batch's outputs: hidden states `[batch, length, hidden]`, and per side the weights and pooled vectors. */
+interface BatchOutputs {
+  data: Float32Array;
+  length: number;
+  hidden: number;
+  weights: Float32Array | null;
+  pooled: { data: Float32Array; dim: number } | null;
 }
 
 /** The tokenizer's output with markers and augmentation in place, and where they are. */
@@ -169,6 +190,15 @@ export class TokenEncoder {
     const dropIds = idsOf(manifest.dropTokens);
     const documentDropIds = idsOf(manifest.documentSkiplist);
     for (const id of dropIds) documentDropIds.add(id);
+    const queryWeights = manifest.scoring.queryTokenWeights;
+    // onnxruntime-node names the tensors of a fetch list that skips an output by position, not by name (asking
+    // for outputs 0 and 2 returns output 2's tensor under output 1's name), so every side fetches the graph's
+    // outputs in order, up to the last one it needs.
+    const sideOutputs = (weights: string | null): string[] => {
+      const needed = [manifest.output, weights, manifest.pooledOutput].filter((n): n is string => n !== null);
+      const last = Math.max(...needed.map((n) => runner.outputNames.indexOf(n)));
+      return runner.outputNames.slice(0, last + 1);
+    };
     const augmentLength = manifest.maskToken !== null && manifest.queryAugmentLength > 0 ? manifest.queryAugmentLength : 0;
     const maskId = augmentLength > 0 ? requiredId('maskToken', manifest.maskToken) : null;
     const sides: { query: SideRules; document: SideRules } = {
@@ -182,6 +212,10 @@ export class TokenEncoder {
         augmentLength: maskId === null ? 0 : augmentLength,
         augmentAttended: manifest.queryAugmentAttended,
         labelRoles: false,
+        zeroWeightIds: idsOf(manifest.querySkiplist),
+        weightsOutput: queryWeights,
+        weighted: manifest.querySkiplist.length > 0 || queryWeights !== null,
+        outputs: sideOutputs(queryWeights),
       },
       document: {
         tokenizer: documentTokenizer,
@@ -193,6 +227,10 @@ export class TokenEncoder {
         augmentLength: 0,
         augmentAttended: true,
         labelRoles: false,
+        zeroWeightIds: new Set(),
+        weightsOutput: null,
+        weighted: false,
+        outputs: sideOutputs(null),
       },
     };
     for (const side of [sides.query, sides.document]) side.labelRoles = await producesNonText(side, manifest);
@@ -282,12 +320,13 @@ export class TokenEncoder {
     const results = new Array<EncodedText>(texts.length);
     // With the model in worker threads, the next batches run while this thread copies out the last one.
     const ahead = this.runner.concurrency;
-    const running: Array<Promise<{ data: Float32Array; length: number; hidden: number }>> = [];
+    const running: Array<Promise<BatchOutputs>> = [];
     const launch = (b: number) => {
       const batch = batches[b]!;
       const pending = this.run(
         batch.map((i) => spans[i]!.ids),
         batch.map((i) => spans[i]!.attended),
+        side.outputs,
       );
       // Batches still in flight when one fails or the caller cancels must not surface as unhandled rejections.
       pending.catch(() => {});
@@ -309,7 +348,7 @@ export class TokenEncoder {
   }
 
   /** `attended[b]`: row b's tokens from that index on get attention mask 0 while their outputs are still read. */
-  private async run(batch: number[][], attended?: number[]): Promise<{ data: Float32Array; length: number; hidden: number }> {
+  private async run(batch: number[][], attended: number[] | undefined, outputs: readonly string[]): Promise<BatchOutputs> {
     const length = Math.max(1, ...batch.map((ids) => ids.length));
     const size = batch.length * length;
     const ids = new BigInt64Array(size).fill(BigInt(this.manifest.padTokenId));
@@ -334,9 +373,9 @@ export class TokenEncoder {
       for (let b = 0; b < batch.length; b++) for (let j = 0; j < length; j++) positions[b * length + j] = BigInt(j);
       feeds[this.manifest.inputs.positionIds] = { data: positions, dims };
     }
-    let out: { data: Float32Array; dims: readonly number[] };
+    let fetched: Record<string, { data: Float32Array; dims: readonly number[] }>;
     try {
-      out = await this.runner.run(feeds, this.manifest.output);
+      fetched = await this.runner.run(feeds, outputs);
     } catch (err) {
       const message = (err as Error).message;
       if (/index|out of (range|bounds)|gather/i.test(message)) {
@@ -344,10 +383,20 @@ export class TokenEncoder {
       }
       throw new SaegimError('internal', `${this.dir}: onnxruntime failed (${message})`);
     }
-    return { data: out.data, length, hidden: out.dims[2] ?? 0 };
+    const out = fetched[this.manifest.output]!;
+    const weights = this.manifest.scoring.queryTokenWeights;
+    const pooledName = this.manifest.pooledOutput;
+    const pooled = pooledName && fetched[pooledName] ? fetched[pooledName] : null;
+    return {
+      data: out.data,
+      length,
+      hidden: out.dims[2] ?? 0,
+      weights: weights && fetched[weights] ? fetched[weights].data : null,
+      pooled: pooled ? { data: pooled.data, dim: pooled.dims[1] ?? 0 } : null,
+    };
   }
 
-  private keepContentTokens(text: PreparedText, side: SideRules, out: { data: Float32Array; length: number; hidden: number }, row: number): EncodedText {
+  private keepContentTokens(text: PreparedText, side: SideRules, out: BatchOutputs, row: number): EncodedText {
     const keep: number[] = [];
     for (let j = 0; j < text.ids.length; j++) {
       if (side.dropIds.has(text.ids[j]!) || text.offsets[j]![0] < 0) continue;
@@ -360,6 +409,7 @@ export class TokenEncoder {
     const offsets = new Array<[number, number]>(keep.length);
     const ids = new Array<number>(keep.length);
     const roles = side.labelRoles ? new Array<TokenRole>(keep.length) : undefined;
+    const weights = side.weighted ? new Array<number>(keep.length) : undefined;
     for (let k = 0; k < keep.length; k++) {
       const j = keep[k]!;
       const base = (row * out.length + j) * hidden;
@@ -371,21 +421,28 @@ export class TokenEncoder {
       tokens[k] = text.tokens[j]!;
       offsets[k] = text.offsets[j]!;
       ids[k] = text.ids[j]!;
+      if (weights) weights[k] = side.zeroWeightIds.has(text.ids[j]!) ? 0 : out.weights && side.weightsOutput ? out.weights[row * out.length + j]! : 1;
       if (roles) roles[k] = j === text.marker ? 'marker' : j >= text.augmentFrom ? 'augment' : text.special[j] === 1 ? 'special' : 'text';
     }
     const encoded: EncodedText = { tokens, offsets, ids, vectors: { length: keep.length, dim, data: vectors } };
     if (roles) encoded.roles = roles;
+    if (weights) encoded.weights = weights;
+    if (out.pooled) encoded.pooled = out.pooled.data.slice(row * out.pooled.dim, (row + 1) * out.pooled.dim);
     return encoded;
   }
 
   /** One forward pass at load time turns a wrong width or a tokenizer/model mismatch into a clear error now. */
   private async probe(): Promise<void> {
-    const out = await this.run([[this.maxTokenId, 0]]);
+    const out = await this.run([[this.maxTokenId, 0]], undefined, this.sides.query.outputs);
+    const manifestPath = join(this.dir, MODEL_FILES.manifest);
     if (out.hidden !== this.manifest.hiddenSize) {
-      throw new SaegimError(
-        'model-invalid',
-        `${join(this.dir, MODEL_FILES.manifest)}: field "hiddenSize" says ${this.manifest.hiddenSize} but ${this.manifest.output} is ${out.hidden} wide`,
-      );
+      throw new SaegimError('model-invalid', `${manifestPath}: field "hiddenSize" says ${this.manifest.hiddenSize} but ${this.manifest.output} is ${out.hidden} wide`);
+    }
+    if (out.pooled && out.pooled.dim !== this.manifest.pooledDim) {
+      throw new SaegimError('model-invalid', `${manifestPath}: field "pooledDim" says ${this.manifest.pooledDim} but ${this.manifest.pooledOutput} is ${out.pooled.dim} wide`);
+    }
+    if (out.weights && out.weights.length !== out.length) {
+      throw new SaegimError('model-invalid', `${manifestPath}: field "scoring.queryTokenWeights": ${this.manifest.scoring.queryTokenWeights} is not one weight per token`);
     }
   }
 }
@@ -410,8 +467,15 @@ function checkGraphNames(folder: string, manifest: EncoderManifest, session: Pic
   if (unfed.length > 0) {
     throw new SaegimError('model-invalid', `${join(folder, MODEL_FILES.model)}: inputs ${unfed.join(', ')} are not described in encoder.json "inputs"`);
   }
-  if (!session.outputNames.includes(manifest.output)) {
-    throw new SaegimError('model-invalid', `${join(folder, MODEL_FILES.model)}: has no output "${manifest.output}" (outputs: ${session.outputNames.join(', ')})`);
+  const named: Array<[string, string | null]> = [
+    ['output', manifest.output],
+    ['pooledOutput', manifest.pooledOutput],
+    ['scoring.queryTokenWeights', manifest.scoring.queryTokenWeights],
+  ];
+  for (const [field, name] of named) {
+    if (name !== null && !session.outputNames.includes(name)) {
+      throw new SaegimError('model-invalid', `${join(folder, MODEL_FILES.model)}: has no output "${name}" named by encoder.json field "${field}" (outputs: ${session.outputNames.join(', ')})`);
+    }
   }
 }
 

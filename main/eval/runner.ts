@@ -3,7 +3,7 @@ import type { TokenEncoder } from '../encoders/onnx-encoder.js';
 import { throwIfAborted } from '../contract/errors.js';
 import type { CollectionIndex } from '../retrievers/collection-index.js';
 import { runSearchPlan } from '../retrievers/plan.js';
-import { retrieverFor, type TokenIndexKind } from '../retrievers/retriever.js';
+import { retrieverFor, type RetrievalOptions, type TokenIndexKind } from '../retrievers/retriever.js';
 import type { MetricValues, Query, QrelMap, Run, SearchMethod } from '../contract/types.js';
 import { evaluateRun } from './metrics.js';
 import { holmAdjust, pairedRandomizationTest } from './significance.js';
@@ -22,7 +22,8 @@ export interface EvaluationInput {
   index: CollectionIndex;
   /** Which token index ranks MVR (and what hybrid fuses). */
   tokenIndex?: TokenIndexKind;
-  skipPunctuation: boolean;
+  /** Punctuation skipping, query scoring, fusion and pooling, the same for every query. */
+  options: RetrievalOptions;
   ctl?: OperationControl;
 }
 
@@ -47,7 +48,7 @@ export async function evaluateCollection(input: EvaluationInput): Promise<Evalua
   for (let i = 0; i < judged.length; i++) {
     throwIfAborted(input.ctl?.signal, 'evaluation');
     const q = judged[i]!;
-    const lists = await runSearchPlan(input.index, { text: q.text, encoded: encoded?.[i] ?? null, skipPunctuation: input.skipPunctuation }, methods, input.k, input.tokenIndex);
+    const lists = await runSearchPlan(input.index, { text: q.text, encoded: encoded?.[i] ?? null, ...input.options }, methods, input.k, input.tokenIndex);
     for (const method of methods) runs[method]![q.id] = lists.get(method)?.hits ?? [];
     if ((i + 1) % 8 === 0 || i + 1 === judged.length) input.ctl?.onProgress?.({ phase: 'scoring', done: i + 1, total: judged.length });
   }
@@ -101,5 +102,8 @@ export async function evaluateCollection(input: EvaluationInput): Promise<Evalua
     },
     runs: Object.fromEntries(methods.map((m) => [m, formatTrecRun(runs[m]!, `saegim-${m}`)])),
     seconds: (performance.now() - started) / 1000,
+    ...(methods.some((m) => m === 'mvr' || m === 'hybrid') ? { queryScoring: input.options.queryScoring } : {}),
+    ...(methods.includes('hybrid') ? { fusion: input.options.fusion } : {}),
+    ...(methods.includes('svr') ? { pooling: input.options.pooling } : {}),
   };
 }

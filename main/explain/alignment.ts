@@ -5,7 +5,7 @@ export interface Alignment {
   similarity: number[][];
   /** For each query token, the document token it picks (−1 when every document token is skipped). */
   best: number[];
-  /** `contributions[i]` = similarity[i][best[i]]; their sum is the MaxSim score. */
+  /** `contributions[i]` = w_i · similarity[i][best[i]] (w_i = 1 unless weighted); their sum is the MaxSim score. */
   contributions: number[];
   score: number;
 }
@@ -13,9 +13,17 @@ export interface Alignment {
 /**
  * The alignment behind one MaxSim score (the paper's Eq. 1), kept whole so it can be drawn: the full
  * Nq×Nd similarity matrix, each query token's argmax and its contribution. `keep[j] = 0` leaves document
- * token j out of the max (punctuation skipping), exactly as the scorer does.
+ * token j out of the max (punctuation skipping), exactly as the scorer does; `weights` scale each query
+ * token's contribution as the model's query scoring does (0 for a skiplisted token).
  */
-export function alignTokens(query: TokenVectors, doc: TokenVectors, keep?: Uint8Array, dropQuery: ReadonlySet<number> = new Set()): Alignment {
+export function alignTokens(
+  query: TokenVectors,
+  doc: TokenVectors,
+  keep?: Uint8Array,
+  dropQuery: ReadonlySet<number> = new Set(),
+  /** The weight of each query token's contribution (query-scoring.ts); absent: all 1. */
+  weights?: readonly number[] | null,
+): Alignment {
   if (query.dim !== doc.dim) throw new Error(`query vectors are ${query.dim}-dim, document vectors ${doc.dim}-dim`);
   const dim = query.dim;
   const similarity: number[][] = [];
@@ -37,7 +45,8 @@ export function alignTokens(query: TokenVectors, doc: TokenVectors, keep?: Uint8
     }
     similarity.push(row);
     best.push(arg);
-    const contribution = arg < 0 || dropQuery.has(i) ? 0 : max;
+    const weight = weights ? weights[i]! : 1;
+    const contribution = arg < 0 || dropQuery.has(i) || weight === 0 ? 0 : weight * max;
     contributions.push(contribution);
     score += contribution;
   }

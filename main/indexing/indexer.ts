@@ -1,10 +1,10 @@
 import type { ModelSummary, OperationControl } from '../contract/api.js';
 import type { TokenEncoder } from '../encoders/onnx-encoder.js';
-import { throwIfAborted } from '../contract/errors.js';
+import { SaegimError, throwIfAborted } from '../contract/errors.js';
 import { pooledVector } from '../search/svr.js';
 import { floatsToHalves } from '../store/half.js';
 import type { SaegimStore } from '../store/store.js';
-import type { VectorPrecision } from '../contract/types.js';
+import type { EncodedText, VectorPrecision } from '../contract/types.js';
 import { encodedChunks, formatDuration } from './pipeline.js';
 
 export interface IndexingOptions extends OperationControl {
@@ -43,8 +43,14 @@ export function modelSummary(encoder: TokenEncoder): ModelSummary {
  */
 export async function indexPassages(store: SaegimStore, collectionId: number, encoder: TokenEncoder, opts: IndexingOptions): Promise<IndexingOutcome> {
   const started = performance.now();
-  const bound = store.bindModel(collectionId, modelSummary(encoder), opts.precision);
+  const bound = store.bindModel(collectionId, modelSummary(encoder), opts.precision, encoder.manifest.pooledOutput ? 'model' : 'mean');
   const precision = bound.precision;
+  // A collection first indexed with mean pooling keeps it, so that all its passages stay comparable.
+  const pooledOf = (out: EncodedText): Float32Array => {
+    if (bound.pooling === 'mean') return pooledVector(out.vectors);
+    if (!out.pooled) throw new SaegimError('model-invalid', `${encoder.dir}: the collection keeps the model's pooled vectors, but the model gave none`);
+    return out.pooled;
+  };
   const counts = store.counts(collectionId);
   const alreadyIndexed = counts.indexed;
   const total = counts.passages;
@@ -67,7 +73,7 @@ export async function indexPassages(store: SaegimStore, collectionId: number, en
           vectors: precision === 'fp16' ? floatsToHalves(out.vectors.data) : out.vectors.data,
           offsets: out.offsets,
           tokenIds: out.ids,
-          pooled: pooledVector(out.vectors),
+          pooled: pooledOf(out),
         };
       }),
       opts.lockOwner,

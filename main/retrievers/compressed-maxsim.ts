@@ -1,4 +1,5 @@
 import { SaegimError } from '../contract/errors.js';
+import { scoringQuery } from './query-scoring.js';
 import { registerRetriever, type Retriever } from './retriever.js';
 
 /**
@@ -17,16 +18,16 @@ export const compressedMaxSimRetriever: Retriever = {
     if (!query.encoded) throw new SaegimError('model-missing', 'no encoder for vector search');
     const compressed = index.compressedIndex();
     if (!compressed) throw new SaegimError('bad-input', 'this collection has no compressed index (saegim index <collection> --index compressed)');
-    const vectors = query.encoded.vectors;
+    const { weighted, kept } = scoringQuery(query.encoded, query.queryScoring);
     const exactScorer = async (slots: Int32Array) => {
       const scores = new Float32Array(slots.length);
       slots.forEach((slot, i) => {
         const docId = compressed.ids[slot];
-        scores[i] = docId ? index.exactMaxSim(vectors, docId, query.skipPunctuation) : -Infinity;
+        scores[i] = docId ? index.exactMaxSim(weighted, docId, query.skipPunctuation) : -Infinity;
       });
       return scores;
     };
-    const top = await compressed.index.search(vectors, { k: depth, rerank: 'exact' }, exactScorer);
+    const top = await compressed.index.search(kept, { k: depth, rerank: 'exact' }, exactScorer);
     return top.flatMap(({ index: slot, score }) => {
       const docId = compressed.ids[slot];
       return docId ? [{ docId, score }] : [];

@@ -32,7 +32,7 @@ export async function runSearchPlan(
     const r = retrieverFor(method, tokenIndex);
     if (!runnable(r)) continue;
     want(method, k);
-    for (const input of r.fuses ?? []) want(input, r.fusionDepth?.(k) ?? k);
+    for (const input of r.fuses ?? []) want(input, r.fusionDepth?.(k, query) ?? k);
   }
   const full = new Map<SearchMethod, PlannedList>();
   // Fusing retrievers run after the lists they fuse.

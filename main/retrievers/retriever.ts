@@ -1,5 +1,7 @@
+import type { FusionInfo, PoolingKind } from '../contract/api.js';
 import type { EncodedText, ScoredPassage, SearchMethod } from '../contract/types.js';
 import type { CollectionIndex } from './collection-index.js';
+import type { QueryScoring } from './query-scoring.js';
 
 /** One query as every retriever sees it. */
 export interface RetrievalQuery {
@@ -8,7 +10,16 @@ export interface RetrievalQuery {
   encoded: EncodedText | null;
   /** Leave punctuation out of the document side of MaxSim. */
   skipPunctuation: boolean;
+  /** Whether MaxSim weighs query tokens as the model says (query-scoring.ts). */
+  queryScoring: QueryScoring;
+  /** How hybrid fuses (resolved from the request and the model by the service). */
+  fusion: FusionInfo;
+  /** Which single vectors SVR compares: the collection stores one kind, and the query must use the same. */
+  pooling: PoolingKind;
 }
+
+/** Everything about a query but the query: one request's scoring choices, resolved. */
+export type RetrievalOptions = Omit<RetrievalQuery, 'text' | 'encoded'>;
 
 /** Token-vector index kinds a collection may have; `exact` always exists once a collection is indexed. */
 export type TokenIndexKind = 'exact' | 'compressed';
@@ -27,7 +38,7 @@ export interface Retriever {
   /** Methods whose ranked lists this one combines; the plan computes each once per request and hands them in. */
   readonly fuses?: readonly SearchMethod[];
   /** How deep each fused list must go for a final top-k. */
-  fusionDepth?(k: number): number;
+  fusionDepth?(k: number, query: RetrievalQuery): number;
   /** The best `depth` passages, best first, ranks 1-based. */
   retrieve(index: CollectionIndex, query: RetrievalQuery, depth: number, fused: ReadonlyMap<SearchMethod, ScoredPassage[]>): Promise<ScoredPassage[]>;
 }

@@ -2,8 +2,8 @@
  * SQLite schema. Documents and queries keep an ordinal (`ord`) so vectors and postings can address them
  * by small integers; ids stay the user's own strings. Derived data (vectors, postings) can be rebuilt.
  */
-/** 2: collections.generation, for caches in other processes. */
-export const SCHEMA_VERSION = 2;
+/** 2: collections.generation, for caches in other processes. 3: vector_indexes.pooling. */
+export const SCHEMA_VERSION = 3;
 
 export const SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (
@@ -56,7 +56,9 @@ CREATE TABLE IF NOT EXISTS vector_indexes (
   collection_id INTEGER PRIMARY KEY REFERENCES collections(id) ON DELETE CASCADE,
   model_fingerprint TEXT NOT NULL REFERENCES models(fingerprint),
   dim INTEGER NOT NULL,
-  precision TEXT NOT NULL CHECK (precision IN ('fp16', 'fp32'))
+  precision TEXT NOT NULL CHECK (precision IN ('fp16', 'fp32')),
+  -- Which single vector doc_vectors.pooled holds: 'model' (the model's pooled output) or 'mean'.
+  pooling TEXT NOT NULL DEFAULT 'mean' CHECK (pooling IN ('model', 'mean'))
 );
 CREATE TABLE IF NOT EXISTS doc_vectors (
   collection_id INTEGER NOT NULL,

@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import type { ModelSummary } from '../contract/api.js';
+import type { ModelSummary, PoolingKind } from '../contract/api.js';
 import { SaegimError } from '../contract/errors.js';
 import type { DatasetFormat, ParsedDataset, Passage, Qrel, QrelMap, Query, VectorPrecision } from '../contract/types.js';
 import { SCHEMA, SCHEMA_VERSION } from './schema.js';
@@ -24,6 +24,8 @@ export interface VectorIndexRow {
   fingerprint: string;
   dim: number;
   precision: VectorPrecision;
+  /** What each passage's stored single vector is; queries must be pooled the same way. */
+  pooling: PoolingKind;
   model: ModelSummary;
 }
 
@@ -254,17 +256,18 @@ export class SaegimStore {
 
   vectorIndex(collectionId: number): VectorIndexRow | null {
     const row = this.stmt(
-        `SELECT v.model_fingerprint AS fingerprint, v.dim, v.precision, m.name, m.dir, m.max_length AS maxLength, m.architecture
+        `SELECT v.model_fingerprint AS fingerprint, v.dim, v.precision, v.pooling, m.name, m.dir, m.max_length AS maxLength, m.architecture
          FROM vector_indexes v JOIN models m ON m.fingerprint = v.model_fingerprint WHERE v.collection_id = ?`,
       )
       .get(collectionId) as
-      | { fingerprint: string; dim: number; precision: VectorPrecision; name: string; dir: string; maxLength: number; architecture: string | null }
+      | { fingerprint: string; dim: number; precision: VectorPrecision; pooling: PoolingKind; name: string; dir: string; maxLength: number; architecture: string | null }
       | undefined;
     if (!row) return null;
     return {
       fingerprint: row.fingerprint,
       dim: row.dim,
       precision: row.precision,
+      pooling: row.pooling,
       model: { name: row.name, dir: row.dir, fingerprint: row.fingerprint, dim: row.dim, maxLength: row.maxLength, architecture: row.architecture ?? undefined },
     };
   }
@@ -274,7 +277,7 @@ export class SaegimStore {
    * of another model (or another width) is refused rather than silently mixed: MaxSim across two
    * embedding spaces is meaningless.
    */
-  bindModel(collectionId: number, model: ModelSummary, precision: VectorPrecision): VectorIndexRow {
+  bindModel(collectionId: number, model: ModelSummary, precision: VectorPrecision, pooling: PoolingKind = 'mean'): VectorIndexRow {
     const bind = this.db.transaction(() => {
       const existing = this.vectorIndex(collectionId);
       if (existing) {
@@ -289,7 +292,13 @@ export class SaegimStore {
       }
       this.stmt(`INSERT OR REPLACE INTO models (fingerprint, name, dir, dim, max_length, architecture) VALUES (?, ?, ?, ?, ?, ?)`)
         .run(model.fingerprint, model.name, model.dir, model.dim, model.maxLength, model.architecture ?? null);
-      this.stmt(`INSERT INTO vector_indexes (collection_id, model_fingerprint, dim, precision) VALUES (?, ?, ?, ?)`).run(collectionId, model.fingerprint, model.dim, precision);
+      this.stmt(`INSERT INTO vector_indexes (collection_id, model_fingerprint, dim, precision, pooling) VALUES (?, ?, ?, ?, ?)`).run(
+        collectionId,
+        model.fingerprint,
+        model.dim,
+        precision,
+        pooling,
+      );
       this.touch(collectionId);
       return this.vectorIndex(collectionId)!;
     });
@@ -456,6 +465,9 @@ function migrate(db: Database.Database, from: number): void {
   db.transaction(() => {
     const columns = (db.prepare(`PRAGMA table_info(collections)`).all() as Array<{ name: string }>).map((c) => c.name);
     if (!columns.includes('generation')) db.exec(`ALTER TABLE collections ADD COLUMN generation INTEGER NOT NULL DEFAULT 0`);
+    // Vectors written before the column existed hold the mean of the token vectors.
+    const vectorColumns = (db.prepare(`PRAGMA table_info(vector_indexes)`).all() as Array<{ name: string }>).map((c) => c.name);
+    if (!vectorColumns.includes('pooling')) db.exec(`ALTER TABLE vector_indexes ADD COLUMN pooling TEXT NOT NULL DEFAULT 'mean' CHECK (pooling IN ('model', 'mean'))`);
     db.prepare(`INSERT OR IGNORE INTO meta (key, value) VALUES ('generation', '0')`).run();
     if (from < SCHEMA_VERSION || !db.prepare(`SELECT 1 FROM meta WHERE key = 'schema_version'`).get()) {
       db.prepare(`INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?)`).run(String(SCHEMA_VERSION));

@@ -131,4 +131,19 @@ describe('ONNX token encoder', () => {
     editManifest(dir, { hiddenSize: 'wide' });
     await expect(TokenEncoder.load(dir)).rejects.toThrow(/encoder\.json: field "hiddenSize"/);
   });
+
+  it('names the field when a scoring output is missing or incomplete', async () => {
+    const pooled = copyModel(bert, 'no-pooled');
+    editManifest(pooled, { pooledOutput: 'pooled', pooledDim: 32 });
+    await expect(TokenEncoder.load(pooled)).rejects.toThrow(/no output "pooled" named by encoder\.json field "pooledOutput"/);
+    const weights = copyModel(bert, 'no-weights');
+    editManifest(weights, { scoring: { queryTokenWeights: 'token_weights' } });
+    await expect(TokenEncoder.load(weights)).rejects.toThrow(/field "scoring\.queryTokenWeights"/);
+    const dimless = copyModel(bert, 'pooled-no-dim');
+    editManifest(dimless, { pooledOutput: 'last_hidden_state' });
+    await expect(TokenEncoder.load(dimless)).rejects.toThrow(/field "pooledDim": is required with pooledOutput/);
+    const eojeol = copyModel(bert, 'eojeol');
+    editManifest(eojeol, { scoring: { eojeolPooling: true } });
+    await expect(TokenEncoder.load(eojeol)).rejects.toThrow(/field "scoring\.eojeolPooling": eojeol pooling is not supported/);
+  });
 });

@@ -6,7 +6,7 @@ import { SEARCH_METHODS } from '../../main/contract/types.js';
 import { registeredRetrievers, retrieverFor } from '../../main/retrievers/retriever.js';
 import '../../main/retrievers/plan.js';
 import { Bm25Index } from '../../main/search/bm25.js';
-import { reciprocalRankFusion } from '../../main/search/hybrid.js';
+import { reciprocalRankFusion, weightedSumFusion } from '../../main/search/hybrid.js';
 import { MaxSimIndex } from '../../main/search/maxsim.js';
 import { PooledVectorIndex } from '../../main/search/svr.js';
 import { SaegimService } from '../../main/service.js';
@@ -58,9 +58,16 @@ describe('retrievers and the search plan', () => {
     // Hybrid is the fusion of the very lists the same request computed, cut at depth 100.
     const deep = await service.search({ collection: 'demo-ko', query: QUERY, methods: ['mvr', 'bm25'], k: 100 });
     const [mvr, bm25] = deep.results.map((r) => r.hits);
-    const fused = reciprocalRankFusion([mvr!, bm25!], { topK: 10 });
+    // The bundled model records a weighted sum (encoder.json "fusion"), which hybrid runs by default.
+    const hybrid = counted.result.results.find((r) => r.method === 'hybrid')!;
+    expect(hybrid.fusion).toMatchObject({ method: 'wsum', weights: { mvr: 0.6, bm25: 0.4 }, depth: 100, source: 'model' });
+    const fused = weightedSumFusion([mvr!, bm25!], { weights: [0.6, 0.4], topK: 10 });
     expect(lists.hybrid!.map((h) => h.docId)).toEqual(fused.map((h) => h.docId));
     expect(lists.hybrid!.map((h) => h.score)).toEqual(fused.map((h) => h.score));
+    // Reciprocal-rank fusion stays available, over the same lists.
+    const rrf = await service.search({ collection: 'demo-ko', query: QUERY, methods: ['hybrid'], k: 10, fusion: 'rrf' });
+    expect(rrf.results[0]!.fusion).toEqual({ method: 'rrf', k: 60, depth: 100 });
+    expect(rrf.results[0]!.hits.map((h) => h.docId)).toEqual(reciprocalRankFusion([mvr!, bm25!], { topK: 10 }).map((h) => h.docId));
   });
 
   it('answers a method asked twice once, and BM25 alone without touching vectors', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { reciprocalRankFusion } from '../../main/search/hybrid.js';
+import { reciprocalRankFusion, weightedSumFusion } from '../../main/search/hybrid.js';
 import type { ScoredPassage } from '../../main/contract/types.js';
 
 const list = (...ids: string[]): ScoredPassage[] => ids.map((docId, i) => ({ docId, score: 100 - i, rank: i + 1 }));
@@ -46,5 +46,32 @@ describe('reciprocal-rank fusion', () => {
   it('returns nothing for no lists and rejects a negative k', () => {
     expect(reciprocalRankFusion([])).toEqual([]);
     expect(() => reciprocalRankFusion([list('a')], { k: -1 })).toThrow(/k/);
+  });
+});
+
+describe('weighted sum of min-max normalised scores', () => {
+  const scored = (...pairs: Array<[string, number]>): ScoredPassage[] => pairs.map(([docId, score], i) => ({ docId, score, rank: i + 1 }));
+
+  it('normalises each list to [0, 1] and adds 0 for a list a passage is missing from, as computed by hand', () => {
+    // A: x 10 → 1, y 6 → 0.5, z 2 → 0.   B: y 30 → 1, w 20 → 0.
+    // 0.6·A + 0.4·B: y 0.3 + 0.4 = 0.7, x 0.6, z 0, w 0 (w first: best rank 2 against z's 3).
+    const fused = weightedSumFusion([scored(['x', 10], ['y', 6], ['z', 2]), scored(['y', 30], ['w', 20])], { weights: [0.6, 0.4] });
+    expect(fused.map((h) => h.docId)).toEqual(['y', 'x', 'w', 'z']);
+    expect(fused[0]!.score).toBeCloseTo(0.7, 12);
+    expect(fused[1]!.score).toBeCloseTo(0.6, 12);
+    expect(fused.map((h) => h.rank)).toEqual([1, 2, 3, 4]);
+  });
+
+  it('maps a list of equal scores to 1, and with weight 1 returns that list unchanged', () => {
+    const flat = weightedSumFusion([scored(['a', 5], ['b', 5])], { weights: [1] });
+    expect(flat.map((h) => h.score)).toEqual([1, 1]);
+    const a = scored(['p', 9], ['q', 4], ['r', 1]);
+    const only = weightedSumFusion([a, scored(['r', 3], ['s', 1])], { weights: [1, 0], topK: 3 });
+    expect(only.map((h) => h.docId)).toEqual(['p', 'q', 'r']);
+  });
+
+  it('refuses weights that do not match the lists', () => {
+    expect(() => weightedSumFusion([list('x')], { weights: [0.5, 0.5] })).toThrow(/one weight per list/);
+    expect(() => weightedSumFusion([list('x')], { weights: [-1] })).toThrow(/≥ 0/);
   });
 });
