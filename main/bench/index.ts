@@ -32,6 +32,12 @@ export interface BenchFlags {
   candidates?: number;
   centroidThreshold?: number;
   noise?: number;
+  /** scale: passages held by the exact scan at once. */
+  exactChunk?: number;
+  /** scale: also measure MUVERA encodings as candidate generator, "repetitions,simhashBits,projection". */
+  muvera?: string;
+  /** scale: project the compressed index, "pca:128" or "random:128". */
+  projection?: string;
   /** burst: concurrent searches. */
   searches?: number;
   /** burst: the engine on the HTTP thread instead of a worker thread. */
@@ -84,6 +90,9 @@ export async function runBenchmark(what: string, flags: BenchFlags): Promise<Rec
           candidates: flags.candidates,
           centroidThreshold: flags.centroidThreshold,
           noise: flags.noise,
+          muvera: parseMuvera(flags.muvera),
+          projection: parseProjection(flags.projection),
+          exactChunk: flags.exactChunk,
           threads: flags.threads,
           onProgress: (line) => process.stderr.write(`scale: ${line}\n`),
         })),
@@ -91,4 +100,23 @@ export async function runBenchmark(what: string, flags: BenchFlags): Promise<Rec
     default:
       throw new SaegimError('bad-input', `unknown benchmark "${what}" (use maxsim, bm25, encode, ingest, burst or scale)`);
   }
+}
+
+function parseMuvera(value: string | undefined): { repetitions: number; simhashBits: number; projection: number } | undefined {
+  if (value === undefined) return undefined;
+  const [repetitions, simhashBits, projection] = value.split(',').map(Number);
+  if (![repetitions, simhashBits, projection].every((n) => Number.isInteger(n) && n! > 0)) {
+    throw new SaegimError('bad-input', `--muvera takes "repetitions,simhashBits,projection", e.g. 20,5,16; got "${value}"`);
+  }
+  return { repetitions: repetitions!, simhashBits: simhashBits!, projection: projection! };
+}
+
+function parseProjection(value: string | undefined): { kind: 'pca' | 'random'; dim: number } | undefined {
+  if (value === undefined) return undefined;
+  const [kind, width] = value.split(':');
+  const dim = Number(width);
+  if ((kind !== 'pca' && kind !== 'random') || !Number.isInteger(dim) || dim <= 0) {
+    throw new SaegimError('bad-input', `--projection takes "pca:WIDTH" or "random:WIDTH"; got "${value}"`);
+  }
+  return { kind, dim };
 }

@@ -9,7 +9,8 @@ import { TokenEncoder } from '../encoders/onnx-encoder.js';
 import { mulberry32 } from '../eval/significance.js';
 import { bundledDatasetDir, bundledModelDir } from '../paths.js';
 import { buildCompressedIndex, CompressedIndex, searchDefaults, type CompressedSearchOptions } from '../search/compressed/index.js';
-import { gaussian, orthonormalizeColumns } from '../search/compressed/projection.js';
+import { MatMul } from '../search/compressed/ort-ops.js';
+import { gaussian, orthonormalizeColumns, type ProjectionOptions } from '../search/compressed/projection.js';
 import { floatsToHalvesInto } from '../search/compressed/spool.js';
 import { MaxSimIndex } from '../search/maxsim.js';
 import { topK } from '../search/top-k.js';
@@ -29,6 +30,16 @@ export interface ScaleBenchOptions {
   noise?: number;
   seed?: number;
   threads?: number;
+  /**
+   * Also measure MUVERA's fixed-dimensional encodings as the candidate generator (R repetitions of
+   * 2^bits SimHash buckets, each bucket's vectors summed for queries, averaged for passages and projected to
+   * `projection` dims by a ±1 sketch): recall@10 of exact MaxSim over the top-N passages by FDE score.
+   */
+  muvera?: { repetitions: number; simhashBits: number; projection: number };
+  /** Build the compressed index on projected vectors (queries projected inside search; exact stays at `dim`). */
+  projection?: ProjectionOptions;
+  /** Passages held by the exact scan at once (default 200,000); larger collections are scanned in chunks. */
+  exactChunk?: number;
   /** Build the index here and keep it (default: a temporary directory, removed afterwards). */
   dir?: string;
   onProgress?: (line: string) => void;
@@ -38,6 +49,8 @@ export interface ScaleBenchResult {
   passages: number;
   tokens: number;
   dim: number;
+  /** Width the compressed index stores (dim unless projected). */
+  index_dim: number;
   doc_tokens: number;
   queries: number;
   query_tokens: number;
@@ -73,7 +86,22 @@ export interface ScaleBenchResult {
   /** Mean documents per stage and mean milliseconds per stage of the timed compressed searches. */
   stages: { touched: number; candidates: number; survivors: number; ms: Record<string, number> };
   exact_pack_s: number;
+  /** The exact scan ran over this many chunks of at most `exactChunk` passages (times summed). */
+  exact_chunks: number;
+  muvera?: MuveraResult;
 }
+
+export interface MuveraResult {
+  dims: number;
+  /** FDE storage per token at fp16, on top of whatever the rerank needs. */
+  bytes_per_token: number;
+  /** recall@10 after exact MaxSim on the top N passages by FDE score, by N. */
+  recall_at_10_by_reranked: Record<string, number>;
+  /** One query: FDE, then a brute-force scan of every passage's FDE (onnxruntime MatMul). */
+  scan_p50_ms: number;
+}
+
+const DEFAULT_EXACT_CHUNK = 200_000;
 
 /** Token vectors of the bundled demo corpus and queries, encoded by the bundled model. */
 export interface RealVectors {
@@ -342,6 +370,7 @@ export async function benchScale(opts: ScaleBenchOptions): Promise<ScaleBenchRes
     const info = await buildCompressedIndex(stream(), opts.dim, dir, {
       nbits: opts.nbits,
       centroids: opts.centroids,
+      projection: opts.projection,
       seed,
       threads: opts.threads,
       totalDocs: opts.passages,
@@ -361,32 +390,40 @@ export async function benchScale(opts: ScaleBenchOptions): Promise<ScaleBenchRes
     const reply = await searchInChild({ dir, threads, search, warmup: encodeQuery(queries[0]!), queries: queries.slice(1).map(encodeQuery) }, work);
 
     // ── exact: pack fp16, time scoreAll; the same halves go to a flat file for the exact rerank ─────
+    // Past `exactChunk` passages the exact index would not fit in memory (1M × 100 × 128 fp16 is 25.6 GB):
+    // it is built, scored and released a chunk at a time, and a query's exact time is the sum over chunks.
     log('exact index');
-    const exact = new MaxSimIndex({ dim: opts.dim, threads: opts.threads });
-    const exactScores: Float32Array[] = [];
-    const exactTimes: number[] = [];
+    const chunk = Math.max(1, opts.exactChunk ?? DEFAULT_EXACT_CHUNK);
+    const exactScores = queries.slice(1).map(() => new Float32Array(opts.passages));
+    const exactTimes = queries.slice(1).map(() => 0);
     let packSeconds = 0;
     store = new FlatVectorStore(join(work, 'exact.f16'), opts.docTokens * opts.dim);
-    try {
-      const halves = new Uint16Array(opts.docTokens * opts.dim);
-      for (let slot = 0; slot < opts.passages; slot++) {
-        floatsToHalvesInto(corpus.passage(slot), halves.length, halves);
-        exact.add(halves.slice(), opts.docTokens);
-        store.append(halves);
+    const halves = new Uint16Array(opts.docTokens * opts.dim);
+    for (let first = 0; first < opts.passages; first += chunk) {
+      const last = Math.min(opts.passages, first + chunk);
+      const exact = new MaxSimIndex({ dim: opts.dim, threads: opts.threads });
+      try {
+        for (let slot = first; slot < last; slot++) {
+          floatsToHalvesInto(corpus.passage(slot), halves.length, halves);
+          exact.add(halves.slice(), opts.docTokens);
+          store.append(halves);
+        }
+        const packStarted = performance.now();
+        exact.pack();
+        packSeconds += (performance.now() - packStarted) / 1000;
+        await exact.scoreAll(queries[0]!);
+        for (let i = 1; i < queries.length; i++) {
+          const started = performance.now();
+          const scores = await exact.scoreAll(queries[i]!);
+          exactTimes[i - 1]! += performance.now() - started;
+          exactScores[i - 1]!.set(scores, first);
+        }
+      } finally {
+        await exact.release();
       }
-      store.finish();
-      const packStarted = performance.now();
-      exact.pack();
-      packSeconds = (performance.now() - packStarted) / 1000;
-      await exact.scoreAll(queries[0]!);
-      for (const q of queries.slice(1)) {
-        const started = performance.now();
-        exactScores.push(await exact.scoreAll(q));
-        exactTimes.push(performance.now() - started);
-      }
-    } finally {
-      await exact.release();
+      if (last < opts.passages) log(`exact: ${last}/${opts.passages}`);
     }
+    store.finish();
     const exactTops = exactScores.map((s) => topK(s, 10).map((r) => r.index));
     const overlap = (got: number[][]): number =>
       got.reduce((sum, top, i) => sum + top.filter((slot) => exactTops[i]!.includes(slot)).length, 0) / (10 * got.length);
@@ -429,6 +466,7 @@ export async function benchScale(opts: ScaleBenchOptions): Promise<ScaleBenchRes
       passages: opts.passages,
       tokens: info.tokens,
       dim: opts.dim,
+      index_dim: info.dim,
       doc_tokens: opts.docTokens,
       queries: queryCount,
       query_tokens: queries.slice(1).reduce((n, q) => n + q.length, 0) / queryCount,
@@ -455,10 +493,106 @@ export async function benchScale(opts: ScaleBenchOptions): Promise<ScaleBenchRes
       exact_rerank_p95_ms: percentile(exactRerankTimes, 0.95),
       stages: reply.stages,
       exact_pack_s: packSeconds,
+      exact_chunks: Math.ceil(opts.passages / chunk),
+      ...(opts.muvera ? { muvera: await benchMuvera(corpus, opts, queries.slice(1), exactTops, exactScores) } : {}),
     };
   } finally {
     store?.close();
     rmSync(work, { recursive: true, force: true });
+  }
+}
+
+/**
+ * MUVERA (Dhulipala et al., 2024) as a candidate generator, for comparison with the compressed index's: each
+ * passage becomes one fixed-dimensional encoding whose dot product with the query's approximates MaxSim,
+ * every passage is scanned by that one product, and the best N are reranked by exact MaxSim.
+ */
+async function benchMuvera(
+  corpus: SyntheticCorpus,
+  opts: ScaleBenchOptions,
+  queries: TokenVectors[],
+  exactTops: number[][],
+  exactScores: Float32Array[],
+): Promise<MuveraResult> {
+  const { repetitions: R, simhashBits: bits, projection: P } = opts.muvera!;
+  const dim = opts.dim;
+  const buckets = 1 << bits;
+  const dims = R * buckets * P;
+  const normal = gaussian(mulberry32(0x6d75));
+  const hyperplanes = Float32Array.from({ length: dim * R * bits }, normal);
+  const signs = mulberry32(0x7665);
+  const sketch = Float32Array.from({ length: dim * R * P }, () => (signs() < 0.5 ? -1 : 1));
+  const matmul = await MatMul.create(opts.threads && opts.threads > 0 ? opts.threads : availableParallelism());
+  const encode = async (rows: Float32Array, count: number, isQuery: boolean): Promise<Float32Array> => {
+    const h = await matmul.run(rows, count, dim, hyperplanes, R * bits);
+    const p = await matmul.run(rows, count, dim, sketch, R * P);
+    const out = new Float32Array(dims);
+    const filled = new Int32Array(R * buckets);
+    const codes = new Int32Array(count * R);
+    for (let t = 0; t < count; t++) {
+      for (let r = 0; r < R; r++) {
+        let b = 0;
+        for (let k = 0; k < bits; k++) if (h[t * R * bits + r * bits + k]! > 0) b |= 1 << k;
+        codes[t * R + r] = b;
+        filled[r * buckets + b]!++;
+        const o = (r * buckets + b) * P;
+        for (let j = 0; j < P; j++) out[o + j]! += p[t * R * P + r * P + j]!;
+      }
+    }
+    if (isQuery) return out;
+    for (let r = 0; r < R; r++) {
+      for (let b = 0; b < buckets; b++) {
+        const o = (r * buckets + b) * P;
+        const n = filled[r * buckets + b]!;
+        if (n > 0) {
+          for (let j = 0; j < P; j++) out[o + j]! /= n;
+          continue;
+        }
+        // An empty bucket takes the token whose SimHash is nearest in Hamming distance, as MUVERA fills them.
+        let best = 0;
+        let bestDistance = bits + 1;
+        for (let t = 0; t < count; t++) {
+          let x = codes[t * R + r]! ^ b;
+          let distance = 0;
+          for (; x; x &= x - 1) distance++;
+          if (distance < bestDistance) {
+            bestDistance = distance;
+            best = t;
+          }
+        }
+        for (let j = 0; j < P; j++) out[o + j] = p[best * R * P + r * P + j]!;
+      }
+    }
+    return out;
+  };
+  try {
+    const encodings = new Float32Array(opts.passages * dims);
+    for (let slot = 0; slot < opts.passages; slot++) encodings.set(await encode(corpus.passage(slot), opts.docTokens, false), slot * dims);
+    const depths = [128, 256, 512, 1024];
+    const hits = depths.map(() => 0);
+    const times: number[] = [];
+    for (let i = 0; i < queries.length; i++) {
+      const q = queries[i]!;
+      const started = performance.now();
+      const scores = await matmul.run(encodings, opts.passages, dims, await encode(q.data, q.length, true), 1);
+      times.push(performance.now() - started);
+      const ranked = topK(scores, depths[depths.length - 1]!).map((r) => r.index);
+      const want = new Set(exactTops[i]!);
+      depths.forEach((depth, j) => {
+        const pool = ranked.slice(0, depth);
+        const exact = exactScores[i]!;
+        const top = topK(Float32Array.from(pool, (slot) => exact[slot]!), 10).map((r) => pool[r.index]!);
+        hits[j]! += top.filter((slot) => want.has(slot)).length;
+      });
+    }
+    return {
+      dims,
+      bytes_per_token: (dims * 2) / opts.docTokens,
+      recall_at_10_by_reranked: Object.fromEntries(depths.map((depth, j) => [String(depth), hits[j]! / (10 * queries.length)])),
+      scan_p50_ms: percentile(times, 0.5),
+    };
+  } finally {
+    await matmul.release();
   }
 }
 
