@@ -22,8 +22,8 @@ ROOT = Path(__file__).resolve().parents[2]
 CLI = ROOT / "bin" / "saegim"
 
 
-def saegim_eval(dataset: Path, model: Path, db: Path, split: str, name: str) -> dict:
-    cmd = [str(CLI), "eval", str(dataset), "--model", str(model), "--db", str(db), "--split", split, "--name", name, "--json"]
+def saegim_eval(dataset: Path, model: Path, db: Path, split: str, name: str, extra: list[str] | None = None) -> dict:
+    cmd = [str(CLI), "eval", str(dataset), "--model", str(model), "--db", str(db), "--split", split, "--name", name, "--json", *(extra or [])]
     done = subprocess.run(cmd, check=True, capture_output=True, text=True)
     return json.loads(done.stdout)
 
@@ -44,8 +44,21 @@ def main() -> None:
         ]:
             started = time.time()
             result = saegim_eval(dataset, model, db, split, name)
-            runs.append({"label": label, "split": split, "queries": result["queries"], "methods": result["methods"], "seconds": round(time.time() - started, 1)})
-            print(label, json.dumps({m: round(v["ndcg@10"], 3) for m, v in result["methods"].items()}), flush=True)
+            # The engine's defaults follow encoder.json (query skiplist, pooled SVR, recorded fusion); the
+            # plain rule and reciprocal-rank fusion are measured beside them in the same database.
+            plain = saegim_eval(dataset, model, db, split, name, ["--methods", "mvr,bm25,hybrid", "--query-scoring", "plain", "--fusion", "rrf"])
+            methods = dict(result["methods"])
+            methods["mvr:plain"] = plain["methods"]["mvr"]
+            methods["hybrid:rrf+plain"] = plain["methods"]["hybrid"]
+            runs.append({
+                "label": label,
+                "split": split,
+                "queries": result["queries"],
+                "methods": methods,
+                "scoring": {"queryScoring": result.get("queryScoring"), "fusion": result.get("fusion"), "pooling": result.get("pooling")},
+                "seconds": round(time.time() - started, 1),
+            })
+            print(label, json.dumps({m: round(v["ndcg@10"], 3) for m, v in methods.items()}), flush=True)
     out = {"runs": runs, "machine": f"{platform.machine()} CPU", "date": time.strftime("%Y-%m-%d")}
     (model / "evaluation.json").write_text(json.dumps(out, indent=2, ensure_ascii=False) + "\n")
     print(f"wrote {model / 'evaluation.json'}")

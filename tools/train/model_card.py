@@ -142,9 +142,9 @@ def variants(folder: Path) -> str:
     lines = [
         "### Scoring variants (numpy, `tools/train/pyeval.py`)",
         "",
-        "The same token vectors scored by rules the engine does not run yet, with BM25 from the app's own",
-        "`saegim eval --methods bm25` in the same run; nDCG@10 (linear gain, trec_eval tie order). `plain` equals",
-        "the app's MVR above. The variant (mean of the first two columns) and the fusion weight (their queries",
+        "The same token vectors scored in numpy by every rule tried, the engine's and the ones not kept, with BM25",
+        "from the app's own `saegim eval --methods bm25` in the same run; nDCG@10 (linear gain, trec_eval tie order).",
+        "`mvr:plain` and `mvr:skiplist` are the app's `MVR plain` and `MVR` above. The variant (mean of the first two columns) and the fusion weight (their queries",
         f"pooled) are chosen on the tuning sets only, a slice of StrategyQA-ko training rows and KorNLI-XNLI dev: chosen **{ev['chosen_variant']}**, fusion w(MVR) = **{ev['fusion']['mvr_weight']:g}**",
         "(min-max normalised weighted sum over each list's top 100, grid step 0.05).",
         "",
@@ -163,15 +163,18 @@ def figures(folder: Path) -> str:
     ev = json.loads(path.read_text())
     lines = [
         f"Measured with `saegim eval --json` through the app (`tools/train/evaluate.py`), {ev['date']}, {ev['machine']}.",
-        "nDCG@10 / Hit@10 / MRR@10; MVR is MaxSim over this model's token vectors, SVR the cosine of their means,",
-        "hybrid the reciprocal-rank fusion of MVR and BM25 (BM25 over Hangul character bigrams).",
+        "nDCG@10 / Hit@10 / MRR@10, as the engine scores with this folder by default: MVR is MaxSim over this model's",
+        "token vectors with the query skiplist (`querySkiplist`), SVR the cosine of the `pooled` output, hybrid the",
+        "weighted sum recorded in `fusion` (BM25 over Hangul character bigrams). `MVR plain` is MaxSim over every query",
+        "token (`--query-scoring plain`) and `RRF plain` the reciprocal-rank fusion of it with BM25 (`--fusion rrf`),",
+        "in the same database.",
         "",
-        "| queries | n | MVR | BM25 | SVR | hybrid |",
-        "| --- | --- | --- | --- | --- | --- |",
+        "| queries | n | MVR | MVR plain | BM25 | SVR | hybrid | RRF plain |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for run in ev["runs"]:
         cells = []
-        for m in ["mvr", "bm25", "svr", "hybrid"]:
+        for m in ["mvr", "mvr:plain", "bm25", "svr", "hybrid", "hybrid:rrf+plain"]:
             v = run["methods"].get(m)
             cells.append(f"{v['ndcg@10']:.3f} / {v['hit@10']:.3f} / {v['mrr@10']:.3f}" if v else "–")
         lines.append(f"| {run['label']} | {run['queries']} | " + " | ".join(cells) + " |")
@@ -179,21 +182,25 @@ def figures(folder: Path) -> str:
     checks = []
     if "paraphrase" in by_split:
         m = by_split["paraphrase"]["methods"]
-        checks.append(("MVR beats BM25 on the paraphrased demo queries", m["mvr"]["ndcg@10"], m["bm25"]["ndcg@10"], "MVR"))
+        checks.append(("MVR ≥ BM25 on the paraphrased demo queries", m["mvr"]["ndcg@10"], m["bm25"]["ndcg@10"], "MVR", 0.0))
+        checks.append(("MVR ≥ 0.90 on the paraphrased demo queries", m["mvr"]["ndcg@10"], 0.90, "MVR", 0.0))
+    for run in ev["runs"]:
+        m = run["methods"]
+        if "hybrid" in m:
+            checks.append((f"hybrid ≥ BM25 on {run['label']}", m["hybrid"]["ndcg@10"], m["bm25"]["ndcg@10"], "hybrid", 0.0))
     heldout = next((r for r in ev["runs"] if "held-out" in r["label"]), None)
     if heldout:
         m = heldout["methods"]
-        checks.append(("hybrid beats BM25 on the held-out StrategyQA-ko split", m["hybrid"]["ndcg@10"], m["bm25"]["ndcg@10"], "hybrid"))
+        checks.append(("hybrid > BM25 on the held-out StrategyQA-ko split", m["hybrid"]["ndcg@10"], m["bm25"]["ndcg@10"] + 1e-9, "hybrid", 0.0))
+        checks.append(("MVR within 0.02 of BM25 on the held-out StrategyQA-ko split", m["mvr"]["ndcg@10"], m["bm25"]["ndcg@10"], "MVR", 0.02))
+    demo = next((r for r in ev["runs"] if r["label"].startswith("demo-ko, all")), None)
+    if demo and "svr" in demo["methods"]:
+        checks.append(("SVR ≥ 0.6 on all demo queries", demo["methods"]["svr"]["ndcg@10"], 0.6, "SVR", 0.0))
     if checks:
         lines += ["", "Targets (nDCG@10):", ""]
-        for text, ours, bm25, name in checks:
-            verdict = "met" if ours > bm25 else "**missed**"
-            lines.append(f"- {text}: {verdict} ({name} {ours:.3f}, BM25 {bm25:.3f}).")
-    lines += [
-        "",
-        "SVR here is what the app computes today, the mean of MaxSim-trained token vectors, which nothing trains",
-        "to work as one vector; the `pooled` output trained for single vectors is measured below (`svr:pooled`).",
-    ]
+        for text, ours, bar, name, slack in checks:
+            verdict = "met" if ours >= bar - slack else "**missed**"
+            lines.append(f"- {text}: {verdict} ({name} {ours:.3f} against {bar:.3f}).")
     return "\n".join(lines)
 
 
