@@ -136,10 +136,13 @@ export function App({ client: given }: { client: SaegimClient }) {
     if (r.query && c) {
       setQueryRequest((cur) => (cur?.text === r.query ? cur : { text: r.query!, nonce: Date.now() }));
       if (r.view === 'alignment' && r.doc) {
+        const queryScoring = r.queryScoring ?? 'model';
         setTarget((cur) =>
           cur && cur.docId === r.doc && cur.query === r.query && cur.collection === c
-            ? cur
-            : { collection: c, query: r.query!, docId: r.doc!, skipPunctuation: false, ranks: {}, from: 'mvr' },
+            ? (cur.queryScoring ?? 'model') === queryScoring
+              ? cur
+              : { ...cur, queryScoring }
+            : { collection: c, query: r.query!, docId: r.doc!, skipPunctuation: false, queryScoring, ranks: {}, from: 'mvr' },
         );
       }
     }
@@ -157,6 +160,7 @@ export function App({ client: given }: { client: SaegimClient }) {
     collection: active,
     query: tab === 'alignment' ? (target?.query ?? null) : searched,
     doc: tab === 'alignment' ? (target?.docId ?? null) : null,
+    queryScoring: tab === 'alignment' ? (target?.queryScoring ?? null) : null,
   };
   const search = routeSearch(route);
   const lastView = useRef<{ view: Tab; doc: string | null }>({ view: tab, doc: null });
@@ -285,7 +289,14 @@ export function App({ client: given }: { client: SaegimClient }) {
               <SearchView client={client} collection={collection} request={queryRequest} visible={tab === 'search'} onOpen={openAlignment} onSearched={setSearched} />
             </section>
             <section id="view-alignment" role="tabpanel" hidden={tab !== 'alignment'}>
-              <AlignmentView client={client} target={target} visible={tab === 'alignment'} onBack={() => setTab('search')} modelName={info?.model?.name ?? null} />
+              <AlignmentView
+                client={client}
+                target={target}
+                visible={tab === 'alignment'}
+                onBack={() => setTab('search')}
+                onScoringChange={(queryScoring) => setTarget((cur) => (cur ? { ...cur, queryScoring } : cur))}
+                modelName={info?.model?.name ?? null}
+              />
             </section>
             <section id="view-evaluate" role="tabpanel" hidden={tab !== 'evaluate'}>
               <EvaluateView client={client} collection={collection} onOpenQuery={openQuery} />

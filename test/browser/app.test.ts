@@ -109,7 +109,7 @@ describe.skipIf(!!missing)('the app in Chromium (browser mode, real engine)', ()
     await expect.poll(() => page.locator('.hit.cursor').getAttribute('data-doc'), WAIT).toBe(ids(engine, 'mvr')[0]);
     await page.keyboard.press('Enter');
     await page.getByTestId('heatmap').waitFor();
-    await page.locator('[data-testid="contributions"] .recharts-bar-rectangle').first().waitFor();
+    await page.locator('[data-testid="contributions"] .contribution-bars .recharts-bar-rectangle').first().waitFor();
     return app.api.explain({ collection: 'demo-ko', query: QUERY, docId: ids(engine, 'mvr')[0]! });
   }
 
@@ -193,7 +193,10 @@ describe.skipIf(!!missing)('the app in Chromium (browser mode, real engine)', ()
     const chips = await page.locator('[data-testid="query-chips"] .chip').count();
     expect(chips).toBe(explanation.queryTokens.length);
     expect(chips).toBeGreaterThan(4);
-    expect(await page.locator('[data-testid="contributions"] .recharts-bar-rectangle').count()).toBe(chips);
+    // A bar per token that adds to the score; a skiplisted token (w = 0) adds nothing and has, instead, a ghost of what weight 1 would add.
+    expect(await page.locator('[data-testid="contributions"] .contribution-bars .recharts-bar-rectangle').count()).toBe(explanation.contributions.filter((c) => c !== 0).length);
+    const discounted = explanation.queryTokens.filter((t, i) => t.weight !== undefined && t.weight < 1 && explanation.similarity[i]![explanation.best[i]!]! > explanation.contributions[i]!);
+    expect(await page.locator('[data-testid="contributions"] .discount-bars .recharts-bar-rectangle').count()).toBe(discounted.length);
     expect(await page.locator('[data-testid="passage-text"] .tok').count()).toBeGreaterThan(20);
     expect(await page.getByTestId('passage-text').textContent()).toBe(explanation.docText);
     expect(await page.getByTestId('align-query').textContent()).toBe(QUERY);
@@ -236,7 +239,11 @@ describe.skipIf(!!missing)('the app in Chromium (browser mode, real engine)', ()
     await expect.poll(() => page.locator('[data-testid="query-chips"] .chip').count(), WAIT).toBeLessThan(subwords);
     // One chip per whitespace-separated word of the query, each labelled with its summed contribution.
     expect(await page.locator('[data-testid="query-chips"] .chip').count()).toBe(QUERY.split(' ').length);
-    expect(await page.locator('[data-testid="query-chips"] .chip').allTextContents()).toContain('한글을' + (await page.locator('[data-testid="query-chips"] .chip .chip-value').first().textContent()));
+    const chips = page.locator('[data-testid="query-chips"] .chip');
+    expect(await chips.locator('.chip-label').allTextContents()).toEqual(QUERY.split(' '));
+    expect(await chips.locator('.chip-value').count()).toBe(QUERY.split(' ').length);
+    // The eojeol keeps its skiplisted particle, and says so.
+    expect(await chips.first().locator('.chip-weight').textContent()).toBe('을 ×0');
     const score = Number(await page.getByTestId('maxsim-score').textContent());
     expect(score.toFixed(4)).toBe(explanation.score.toFixed(4));
     const sum = Number(/Σ 기여도 = (-?\d+\.\d+)/.exec((await page.getByTestId('contribution-sum').textContent())!)![1]);

@@ -2,8 +2,10 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { EvaluationReport } from '../../main/contract/api.js';
+import { describeFusion, describePooling, describeQueryScoring } from '../../main/contract/describe.js';
 import { ORPHAN_GRACE_MS } from '../../main/rpc/jobs.js';
 import { jobEventsPath } from '../../main/contract/wire.js';
+import { tokenLabel } from '../../renderer/src/logic/alignment-grid.js';
 import { artifactPath, ROOT, shot, CHROMIUM, CHROMIUM_ARGS, chromiumMissing, startAppServer, type AppServer } from './harness.js';
 
 /**
@@ -207,6 +209,72 @@ describe.skipIf(!!missing)('research views in Chromium (real engine)', () => {
     await page.getByTestId('contentless-query').waitFor(WAIT);
   });
 
+  it('marks the query tokens the model skiplists, compares with plain scoring, and carries the choice from Search', async () => {
+    const query = '한글을 만든 왕은 누구인가요?';
+    await search(query);
+    const engineSearch = await app.api.search({ collection: COLLECTION, query, k: 10 });
+    const hybrid = engineSearch.results.find((r) => r.method === 'hybrid')!;
+    const svr = engineSearch.results.find((r) => r.method === 'svr')!;
+    expect(hybrid.fusion?.method).toBe('wsum');
+    expect(await page.getByTestId('method-note-hybrid').textContent()).toBe(describeFusion(hybrid.fusion!));
+    expect(await page.getByTestId('method-note-svr').textContent()).toBe(`벡터: ${describePooling(svr.pooling!)}`);
+    await page.mouse.move(0, 0);
+    await shot(page, artifactPath('research-search-scoring.png'));
+
+    const top = engineSearch.results.find((r) => r.method === 'mvr')!.hits[0]!;
+    await page.locator(`[data-column="mvr"] .hit[data-doc="${top.docId}"]`).click();
+    await page.getByTestId('heatmap').waitFor(WAIT);
+    const engine = await app.api.explain({ collection: COLLECTION, query, docId: top.docId });
+    const skiplisted = engine.queryTokens.flatMap((t) => (t.weight === 0 ? [tokenLabel(t, engine.queryText)] : []));
+    expect(skiplisted).toEqual(['을', '은', '인가요', '?']);
+
+    const chips = () =>
+      page
+        .locator('[data-testid="query-chips"] .chip')
+        .evaluateAll((els) => els.map((el) => ({ label: el.querySelector('.chip-label')?.textContent, discount: el.getAttribute('data-discount'), title: el.getAttribute('title') })));
+    const shown = await chips();
+    expect(shown.filter((c) => c.discount === 'skiplisted').map((c) => c.label)).toEqual(skiplisted);
+    for (const c of shown.filter((x) => x.discount === 'skiplisted')) expect(c.title).toContain('skiplisted by the model: counts 0');
+    expect(shown.filter((c) => !c.discount).map((c) => c.label)).toEqual(engine.queryTokens.flatMap((t) => (t.weight === 0 ? [] : [tokenLabel(t, engine.queryText)])));
+    // Discounted, not hidden: every query token keeps its heatmap row and its argmax.
+    expect(await page.locator('[data-testid="argmax-list"] li').count()).toBe(engine.queryTokens.length);
+    // The bars are w·max, and they still add up to the score shown.
+    const sum = (await page.getByTestId('contribution-sum').textContent())!;
+    expect(sum.match(/\d+\.\d{4}/g)).toEqual([engine.score.toFixed(4), engine.score.toFixed(4)]);
+    expect(await page.getByTestId('maxsim-score').textContent()).toBe(engine.score.toFixed(4));
+    const statement = page.getByTestId('query-scoring-statement');
+    expect(await statement.textContent()).toBe(`질의 채점: ${describeQueryScoring('model')}`);
+    const toggle = page.getByTestId('query-scoring').getByTestId('query-scoring-toggle');
+    expect(await toggle.isChecked()).toBe(true);
+    await page.mouse.move(0, 0);
+    await shot(page, artifactPath('research-alignment-skiplist.png'));
+
+    // Every token weighing 1, for comparison: a higher score, nothing discounted, and the address keeps it.
+    const plain = await app.api.explain({ collection: COLLECTION, query, docId: top.docId, queryScoring: 'plain' });
+    await toggle.uncheck();
+    await expect.poll(() => statement.getAttribute('data-scoring'), WAIT).toBe('plain');
+    expect(await statement.textContent()).toBe(`질의 채점: ${describeQueryScoring('plain')}`);
+    expect(await page.getByTestId('maxsim-score').textContent()).toBe(plain.score.toFixed(4));
+    expect(plain.score).toBeGreaterThan(engine.score);
+    expect((await chips()).filter((c) => c.discount).length).toBe(0);
+    expect(new URL(page.url()).searchParams.get('scoring')).toBe('plain');
+    await toggle.check();
+    await expect.poll(() => statement.getAttribute('data-scoring'), WAIT).toBe('model');
+    expect(await page.getByTestId('maxsim-score').textContent()).toBe(engine.score.toFixed(4));
+    expect(new URL(page.url()).searchParams.get('scoring')).toBeNull();
+
+    // Turned off in Search, the alignment opened from the results sums plainly too.
+    await page.getByRole('tab', { name: /검색/ }).click();
+    const plainSearch = await app.api.search({ collection: COLLECTION, query, k: 10, methods: ['mvr'], queryScoring: 'plain' });
+    const plainTop = plainSearch.results[0]!.hits[0]!;
+    await page.locator('#view-search [data-testid="query-scoring-toggle"]').uncheck();
+    await expect.poll(() => page.locator('[data-column="mvr"] .hit').first().locator('.hit-score').textContent(), WAIT).toBe(plainTop.score.toFixed(4));
+    await page.locator(`[data-column="mvr"] .hit[data-doc="${plainTop.docId}"]`).click();
+    await expect.poll(() => statement.getAttribute('data-scoring'), WAIT).toBe('plain');
+    expect(await toggle.isChecked()).toBe(false);
+    expect(Number(await page.getByTestId('maxsim-score').textContent())).toBeCloseTo(plainTop.score, 3);
+  });
+
   it('shows per-split counts, indexes a small import at once, and puts up a banner while the server is unreachable', async () => {
     await page.getByRole('tab', { name: /데이터셋/ }).click();
     const [demo] = (await app.api.listCollections()).filter((c) => c.name === COLLECTION);
@@ -338,5 +406,54 @@ describe.skipIf(!!missing)('research views in Chromium (real engine)', () => {
     await page.getByRole('button', { name: `평가 ${saved.id} 삭제` }).click();
     await expect.poll(() => row.count(), WAIT).toBe(0);
     expect((await app.api.listEvaluations({ collection: COLLECTION })).map((e) => e.id)).not.toContain(saved.id);
+  });
+
+  // Last: the evaluations it saves would otherwise be the newest the query browser reads.
+  it('states the fusion, query scoring and pooling an evaluation ran with, RRF once asked for, and “not recorded” for older reports', async () => {
+    const newest = async () => {
+      const ids = (await app.api.listEvaluations({ collection: COLLECTION })).map((e) => e.id);
+      return app.api.getEvaluation(Math.max(...ids));
+    };
+    const setting = (key: string) => page.locator(`[data-testid="run-setting-${key}"] dd`);
+    const finished = { timeout: 120_000 };
+    await page.getByRole('tab', { name: /평가/ }).click();
+    const view = page.locator('#view-evaluate');
+    const fusion = view.getByLabel('Hybrid 결합 방식');
+    await view.getByLabel('분할', { exact: true }).selectOption('lexical');
+    expect(await fusion.inputValue()).toBe('auto');
+    await page.getByTestId('run-eval').click();
+    await setting('fusion').waitFor(finished);
+    const wsum = await newest();
+    expect(wsum.split).toBe('lexical');
+    expect(wsum.fusion?.method).toBe('wsum');
+    expect(await setting('fusion').textContent()).toBe(describeFusion(wsum.fusion!));
+    expect(await setting('fusion').textContent()).toContain('wsum 0.6·MVR + 0.4·BM25');
+    expect(await setting('queryScoring').textContent()).toBe(describeQueryScoring('model'));
+    expect(await setting('pooling').textContent()).toBe(describePooling(wsum.pooling!));
+    await page.mouse.move(0, 0);
+    await shot(page, artifactPath('research-evaluate-fusion.png'));
+
+    await fusion.selectOption('rrf');
+    await page.getByTestId('run-eval').click();
+    await expect.poll(() => setting('fusion').textContent(), finished).toContain('RRF');
+    const rrf = await newest();
+    expect(rrf.id).not.toBe(wsum.id);
+    expect(rrf.fusion?.method).toBe('rrf');
+    expect(await setting('fusion').textContent()).toBe(describeFusion(rrf.fusion!));
+
+    // A report saved before these were recorded: the view says so rather than guessing.
+    await page.route('**/api/call/getEvaluation', async (route) => {
+      const res = await route.fetch();
+      const body = (await res.json()) as { result: EvaluationReport };
+      delete body.result.queryScoring;
+      delete body.result.fusion;
+      delete body.result.pooling;
+      await route.fulfill({ response: res, json: body });
+    });
+    await page.getByRole('button', { name: `평가 ${wsum.id} 열기` }).click();
+    await expect.poll(() => setting('fusion').textContent(), WAIT).toContain('기록되지 않음');
+    expect(await setting('queryScoring').textContent()).toContain('기록되지 않음');
+    expect(await setting('pooling').textContent()).toContain('기록되지 않음');
+    await page.unroute('**/api/call/getEvaluation');
   });
 });

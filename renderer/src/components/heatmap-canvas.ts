@@ -1,11 +1,13 @@
 import type { AlignmentGrid } from '../logic/alignment-grid.js';
 import { columnLabelStride, heatmapLayout, type ColourScale, type HeatmapLayout } from '../logic/heatmap.js';
+import type { RowDiscount } from '../logic/scoring.js';
 
 export const HEATMAP_FONT = "'Noto Sans KR', 'NanumGothic', 'Apple SD Gothic Neo', 'Malgun Gothic', sans-serif";
 const LABEL_ANGLE = (55 * Math.PI) / 180;
 const ARGMAX = '#e0115f';
 const INK = '#1d2733';
 const MUTED = '#8a94a3';
+const DISCOUNT = '#8a5a12';
 
 export interface DrawState {
   droppedRows: ReadonlySet<number>;
@@ -14,6 +16,20 @@ export interface DrawState {
   wordStarts?: ReadonlySet<number>;
   /** Rows the model added (markers, [MASK] augmentation): their labels are drawn muted and tagged. */
   addedRows?: ReadonlySet<number>;
+  /**
+   * Per row, what the model's query weights do to it: skiplisted rows' labels are drawn muted and struck,
+   * every discounted row gets its weight after the label. Their cells keep their colours: the similarity is
+   * still there, it only counts less.
+   */
+  discounts?: ReadonlyArray<RowDiscount | null>;
+}
+
+const BADGE_FONT = `10.5px ${HEATMAP_FONT}`;
+const BADGE_GAP = 5;
+
+/** The weight drawn after a row label; partial eojeol rows are explained in the chips, not squeezed in here. */
+function rowBadge(d: RowDiscount | null | undefined): string | null {
+  return d && d.kind !== 'partial' ? d.badge : null;
 }
 
 function clip(label: string, max = 10): string {
@@ -21,9 +37,26 @@ function clip(label: string, max = 10): string {
 }
 
 /** Sizes the heatmap so that its labels fit: row labels at their widest, column labels slanted. */
-export function measureLayout(ctx: CanvasRenderingContext2D, grid: AlignmentGrid, availableWidth: number, minCell?: number): HeatmapLayout {
-  ctx.font = `13px ${HEATMAP_FONT}`;
-  const rowLabel = Math.max(...grid.rows.map((r) => ctx.measureText(clip(r.label)).width), 30);
+export function measureLayout(
+  ctx: CanvasRenderingContext2D,
+  grid: AlignmentGrid,
+  availableWidth: number,
+  minCell?: number,
+  discounts: ReadonlyArray<RowDiscount | null> = [],
+): HeatmapLayout {
+  const badgeWidth = (r: number) => {
+    const badge = rowBadge(discounts[r]);
+    if (!badge) return 0;
+    ctx.font = BADGE_FONT;
+    return ctx.measureText(badge).width + BADGE_GAP;
+  };
+  const rowLabel = Math.max(
+    ...grid.rows.map((row, r) => {
+      ctx.font = `13px ${HEATMAP_FONT}`;
+      return ctx.measureText(clip(row.label)).width + badgeWidth(r);
+    }),
+    30,
+  );
   ctx.font = `12px ${HEATMAP_FONT}`;
   const colLabel = Math.max(...grid.cols.map((c) => ctx.measureText(clip(c.label)).width), 20);
   return heatmapLayout(grid.rows.length, grid.cols.length, {
@@ -50,13 +83,23 @@ export function drawHeatmap(ctx: CanvasRenderingContext2D, grid: AlignmentGrid, 
   grid.rows.forEach((row, r) => {
     const dropped = state.droppedRows.has(r);
     const added = state.addedRows?.has(r) ?? false;
-    ctx.fillStyle = dropped || added ? MUTED : state.hover?.row === r ? '#2563a8' : INK;
+    const discount = state.discounts?.[r];
+    const skiplisted = discount?.kind === 'skiplisted';
     const y = top + r * ch + ch / 2;
+    let right = left - 8;
+    const badge = rowBadge(discount);
+    if (badge) {
+      ctx.font = BADGE_FONT;
+      ctx.fillStyle = DISCOUNT;
+      ctx.fillText(badge, right, y);
+      right -= ctx.measureText(badge).width + BADGE_GAP;
+    }
+    ctx.fillStyle = dropped || added || skiplisted ? MUTED : state.hover?.row === r ? '#2563a8' : INK;
     ctx.font = `${added ? 'italic ' : ''}13px ${HEATMAP_FONT}`;
-    ctx.fillText(clip(row.label), left - 8, y);
-    if (dropped) {
+    ctx.fillText(clip(row.label), right, y);
+    if (dropped || skiplisted) {
       const w = ctx.measureText(clip(row.label)).width;
-      ctx.fillRect(left - 8 - w, y, w, 1);
+      ctx.fillRect(right - w, y, w, 1);
     }
   });
 
@@ -147,6 +190,8 @@ export interface PngCaption {
   docTitle?: string;
   score: number;
   model: string | null;
+  /** How the score was summed (describeQueryScoring), so a figure of a weighted score says so. */
+  queryScoring?: string;
 }
 
 /**
@@ -172,7 +217,11 @@ export function renderPng(grid: AlignmentGrid, layout: HeatmapLayout, scale: Col
   ctx.fillText(`질의: ${caption.query}`, 12, 18);
   ctx.font = `12px ${HEATMAP_FONT}`;
   const doc = caption.docTitle ? `${caption.docTitle} (${caption.docId})` : caption.docId;
-  ctx.fillText(`문단: ${doc}  ·  MaxSim ${caption.score.toFixed(4)}  ·  모델: ${caption.model ?? '알 수 없음'}`, 12, 40);
+  ctx.fillText(
+    `문단: ${doc}  ·  MaxSim ${caption.score.toFixed(4)}  ·  모델: ${caption.model ?? '알 수 없음'}${caption.queryScoring ? `  ·  질의 채점: ${caption.queryScoring}` : ''}`,
+    12,
+    40,
+  );
   ctx.save();
   ctx.translate(0, header);
   drawHeatmap(ctx, grid, layout, scale, { droppedRows, hover: null, ...state });

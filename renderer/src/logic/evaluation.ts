@@ -8,7 +8,7 @@ export const METHOD_LABEL: Record<SearchMethod, string> = {
   mvr: 'MVR (MaxSim)',
   bm25: 'BM25',
   svr: 'SVR',
-  hybrid: 'Hybrid (RRF)',
+  hybrid: 'Hybrid',
 };
 
 export const METRIC_LABEL: Record<MetricName, string> = { hit: 'Hit', ndcg: 'nDCG', mrr: 'MRR', recall: 'Recall' };

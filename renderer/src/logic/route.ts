@@ -10,6 +10,11 @@ export interface Route {
   collection: string | null;
   query: string | null;
   doc: string | null;
+  /**
+   * The alignment's query scoring, written only when it is `plain`: the model's scoring is the default, so
+   * addresses bookmarked before the choice existed keep meaning what they meant.
+   */
+  queryScoring?: 'model' | 'plain' | null;
 }
 
 export function readRoute(search: string): Partial<Route> {
@@ -20,6 +25,8 @@ export function readRoute(search: string): Partial<Route> {
   if (p.get('c')) route.collection = p.get('c');
   if (p.get('q')) route.query = p.get('q');
   if (p.get('doc')) route.doc = p.get('doc');
+  const scoring = p.get('scoring');
+  if (scoring === 'plain' || scoring === 'model') route.queryScoring = scoring;
   return route;
 }
 
@@ -32,5 +39,6 @@ export function routeSearch(r: Route): string {
   if (r.collection) p.set('c', r.collection);
   if (r.query && (r.view === 'search' || r.view === 'alignment')) p.set('q', r.query);
   if (r.doc && r.view === 'alignment') p.set('doc', r.doc);
+  if (r.queryScoring === 'plain' && r.view === 'alignment') p.set('scoring', 'plain');
   return `?${p.toString()}`;
 }

@@ -1,21 +1,42 @@
 import { useEffect, useLayoutEffect, useMemo, useRef, useState, type CSSProperties, type MouseEvent } from 'react';
 import { Bar, BarChart, CartesianGrid, Cell, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import type { AblationResult, Explanation } from '../../../main/contract/api.js';
+import { describeQueryScoring } from '../../../main/contract/describe.js';
 import type { SearchMethod } from '../../../main/contract/types.js';
 import { asApiError, type ApiError, type SaegimClient } from '../api/client.js';
 import { downloadBlob, safeFileName } from '../components/download.js';
 import { ErrorNotice } from '../components/ErrorNotice.js';
 import { drawHeatmap, measureLayout, renderPng, type PngCaption } from '../components/heatmap-canvas.js';
 import { MethodName } from '../components/methods.js';
+import { QueryScoringToggle } from '../components/scoring-controls.js';
 import { droppedRowsOf, eojeolGrid, eojeolSpans, subwordGrid, tokenLabel, type AlignmentGrid } from '../logic/alignment-grid.js';
 import { contentlessQuery } from '../logic/query-warning.js';
 import { METHOD_ORDER } from '../logic/evaluation.js';
 import { cellAt, formatSimilarity, legendStops, RAMP_GRADIENT, similarityScale, tokenShade, type HeatmapLayout } from '../logic/heatmap.js';
+import {
+  explanationScoring,
+  formatWeight,
+  modelWeighsQuery,
+  rowDiscount,
+  skiplistedCount,
+  tokenWeight,
+  unweightedContributions,
+  type QueryScoring,
+  type RowDiscount,
+} from '../logic/scoring.js';
 
-/** A passage picked from the search results, with its rank in every method's list at the time. */
+/** The query scoring an alignment is asked with: the model's unless the target says plain. */
+function targetScoring(target: AlignmentTarget): QueryScoring {
+  return target.queryScoring ?? 'model';
+}
+
+/**
+ * A passage picked from the search results, with its rank in every method's list at the time. The MVR rank
+ * holds only under the scoring the search ran with; after the toggle the engine finds it again.
+ */
 function knownRank(target: AlignmentTarget): { rank?: number } {
   const rank = target.ranks.mvr;
-  return typeof rank === 'number' ? { rank } : {};
+  return typeof rank === 'number' && (target.ranksScoring ?? 'model') === targetScoring(target) ? { rank } : {};
 }
 
 export interface AlignmentTarget {
@@ -24,7 +45,11 @@ export interface AlignmentTarget {
   docId: string;
   title?: string;
   skipPunctuation: boolean;
+  /** How MaxSim weighs the query's tokens here (absent: the model's scoring). */
+  queryScoring?: QueryScoring;
   ranks: Partial<Record<SearchMethod, number | null>>;
+  /** The query scoring the search that found `ranks` ran with. */
+  ranksScoring?: QueryScoring;
   from: SearchMethod;
 }
 
@@ -33,6 +58,8 @@ interface Props {
   target: AlignmentTarget | null;
   visible: boolean;
   onBack(): void;
+  /** The toggle asks for the same alignment under the other query scoring (the address bar keeps it). */
+  onScoringChange(scoring: QueryScoring): void;
   /** The engine's model, named on the exported figure. */
   modelName?: string | null;
 }
@@ -64,6 +91,16 @@ function wordStartsOf(grid: AlignmentGrid, text: string): Set<number> {
   return starts;
 }
 
+/**
+ * The engine scores plainly when the model has no query weights, when every token of this query weighs 1, and
+ * when the skiplist would leave nothing: there is then nothing for the toggle to compare.
+ */
+const NOTHING_WEIGHTED = '모델의 질의 채점이 이 질의의 토큰을 모두 1로 셉니다';
+
+function skiplistedLabels(explanation: Explanation): string {
+  return explanation.queryTokens.flatMap((t) => (t.weight === 0 ? [`‘${tokenLabel(t, explanation.queryText)}’`] : [])).join(', ');
+}
+
 /** The role of a row when every token in it was added by the model. */
 function rowRole(grid: AlignmentGrid, r: number, explanation: Explanation): keyof typeof ROLE_LABEL | null {
   const roles = grid.rows[r]!.members.map((i) => explanation.queryTokens[i]?.role);
@@ -71,7 +108,7 @@ function rowRole(grid: AlignmentGrid, r: number, explanation: Explanation): keyo
   return first && roles.every((x) => x === first) ? first : null;
 }
 
-export function AlignmentView({ client, target, visible, onBack, modelName = null }: Props) {
+export function AlignmentView({ client, target, visible, onBack, onScoringChange, modelName = null }: Props) {
   const [explanation, setExplanation] = useState<Explanation | null>(null);
   const [error, setError] = useState<ApiError | null>(null);
   const [loading, setLoading] = useState(false);
@@ -82,6 +119,8 @@ export function AlignmentView({ client, target, visible, onBack, modelName = nul
   const [ablationError, setAblationError] = useState<ApiError | null>(null);
   const [hover, setHover] = useState<{ row: number; col: number; x: number; y: number } | null>(null);
   const ablationTicket = useRef(0);
+  // Learnt from the last explanation asked with the model's scoring: the toggle means nothing for a model without weights.
+  const [weighs, setWeighs] = useState<{ collection: string; query: string; value: boolean } | null>(null);
 
   useEffect(() => {
     if (!target) return;
@@ -95,9 +134,21 @@ export function AlignmentView({ client, target, visible, onBack, modelName = nul
     client
       // The MVR rank the search already found spares the engine a scan of the collection; past the shown
       // top-k it is unknown, and the engine finds it.
-      .explain({ collection: target.collection, query: target.query, docId: target.docId, skipPunctuation: target.skipPunctuation, ...knownRank(target) })
+      .explain({
+        collection: target.collection,
+        query: target.query,
+        docId: target.docId,
+        skipPunctuation: target.skipPunctuation,
+        queryScoring: targetScoring(target),
+        ...knownRank(target),
+      })
       .then(
-        (e) => live && setExplanation(e),
+        (e) => {
+          if (!live) return;
+          setExplanation(e);
+          const value = modelWeighsQuery(targetScoring(target), e);
+          if (value !== null) setWeighs({ collection: target.collection, query: target.query, value });
+        },
         (err: unknown) => live && setError(asApiError(err)),
       )
       .finally(() => live && setLoading(false));
@@ -119,6 +170,19 @@ export function AlignmentView({ client, target, visible, onBack, modelName = nul
     return rows;
   }, [grid, explanation]);
   const lexical = useMemo(() => explanation?.lexicalMatches ?? [], [explanation]);
+  const discounts = useMemo<Array<RowDiscount | null>>(
+    () =>
+      grid && explanation
+        ? grid.rows.map((row) =>
+            rowDiscount(
+              row.members.map((i) => tokenWeight(explanation, i)),
+              row.members.map((i) => tokenLabel(explanation.queryTokens[i]!, explanation.queryText)),
+            ),
+          )
+        : [],
+    [grid, explanation],
+  );
+  const unweighted = useMemo(() => (grid && explanation ? unweightedContributions(explanation, grid.rows) : []), [grid, explanation]);
 
   const toggleRow = (r: number) => {
     if (!grid || !target || !explanation) return;
@@ -139,6 +203,7 @@ export function AlignmentView({ client, target, visible, onBack, modelName = nul
         query: target.query,
         docId: target.docId,
         skipPunctuation: target.skipPunctuation,
+        queryScoring: targetScoring(target),
         ...knownRank(target),
         dropQueryTokens: [...next].sort((a, b) => a - b),
       })
@@ -159,6 +224,11 @@ export function AlignmentView({ client, target, visible, onBack, modelName = nul
   }
 
   const contributionSum = grid ? grid.contributions.reduce((s, x) => s + x, 0) : 0;
+  const asked = targetScoring(target);
+  const known = weighs && weighs.collection === target.collection && weighs.query === target.query ? weighs.value : null;
+  const shownScoring = explanation ? explanationScoring(explanation) : asked;
+  const skiplisted = explanation ? skiplistedCount(explanation) : 0;
+  const ranksStale = (target.ranksScoring ?? 'model') !== asked && Object.keys(target.ranks).length > 0;
 
   return (
     <div className="stack">
@@ -182,6 +252,22 @@ export function AlignmentView({ client, target, visible, onBack, modelName = nul
                 <b className="num">{target.ranks[m] ? `${target.ranks[m]}위` : '순위 밖'}</b>
               </span>
             ))}
+            {ranksStale && <span className="muted">(검색 때의 질의 채점으로 매긴 순위)</span>}
+          </div>
+          <div className="scoring-line small" data-testid="query-scoring">
+            <QueryScoringToggle
+              value={asked}
+              onChange={onScoringChange}
+              disabled={known === false && asked === 'model'}
+              title={known === false && asked === 'model' ? NOTHING_WEIGHTED : undefined}
+            />
+            <span className="muted" data-testid="query-scoring-statement" data-scoring={explanation ? shownScoring : undefined}>
+              {explanation
+                ? known === false && asked === 'model'
+                  ? `${NOTHING_WEIGHTED} — ${describeQueryScoring('plain')}`
+                  : `질의 채점: ${describeQueryScoring(shownScoring)}`
+                : '질의 채점을 확인하는 중…'}
+            </span>
           </div>
         </div>
         <div className="score-box">
@@ -212,7 +298,10 @@ export function AlignmentView({ client, target, visible, onBack, modelName = nul
           <div className="panel">
             <div className="panel-head">
               <h2>질의 토큰</h2>
-              <span className="muted small">토큰을 누르면 합에서 빼고(ablation) 점수와 순위를 다시 계산합니다.</span>
+              <span className="muted small">
+                토큰을 누르면 합에서 빼고(ablation) 점수와 순위를 다시 계산합니다.
+                {discounts.some(Boolean) && ' 흐리게 그은 토큰은 모델이 0으로 세는 토큰(skiplist), ×w는 모델의 가중치입니다.'}
+              </span>
               <span className="spacer" />
               {dropped.size > 0 && (
                 <button type="button" className="btn small" onClick={resetAblation}>
@@ -224,16 +313,26 @@ export function AlignmentView({ client, target, visible, onBack, modelName = nul
               {grid.rows.map((row, r) => {
                 const some = row.members.some((i) => dropped.has(i));
                 const all = droppedRows.has(r);
+                const discount = discounts[r] ?? null;
+                const action = all ? '다시 포함' : '이 토큰을 빼고 계산';
                 return (
                   <button
                     key={`${row.start}-${r}`}
                     type="button"
-                    className={`chip${all ? ' dropped' : some ? ' partial' : ''}`}
+                    className={`chip${all ? ' dropped' : some ? ' partial' : ''}${discount ? ` discount-${discount.kind}` : ''}`}
                     aria-pressed={all}
                     onClick={() => toggleRow(r)}
-                    title={all ? '다시 포함' : '이 토큰을 빼고 계산'}
+                    title={discount ? `${discount.title}\n${action}` : action}
+                    data-discount={discount?.kind}
                   >
-                    <span lang="ko">{row.label}</span>
+                    <span lang="ko" className="chip-label">
+                      {row.label}
+                    </span>
+                    {discount && (
+                      <span className="chip-weight" data-testid="chip-weight">
+                        {discount.badge}
+                      </span>
+                    )}
                     {addedRows.has(r) && (
                       <span className="role" data-role={rowRole(grid, r, explanation)}>
                         {ROLE_LABEL[rowRole(grid, r, explanation)!]}
@@ -293,11 +392,12 @@ export function AlignmentView({ client, target, visible, onBack, modelName = nul
               droppedRows={droppedRows}
               wordStarts={wordStarts}
               addedRows={addedRows}
+              discounts={discounts}
               minCell={MIN_CELL[zoom]}
               hover={hover}
               visible={visible}
               onHover={setHover}
-              caption={{ query: target.query, docId: explanation.docId, docTitle: explanation.docTitle, score: explanation.score, model: modelName }}
+              caption={{ query: target.query, docId: explanation.docId, docTitle: explanation.docTitle, score: explanation.score, model: modelName, queryScoring: describeQueryScoring(shownScoring) }}
               exportName={safeFileName('saegim', target.collection, explanation.docId, granularity) + '.png'}
             />
             {granularity === 'subword' && wordStarts.size > 0 && <p className="small muted">흰 세로줄: 어절 경계</p>}
@@ -306,6 +406,12 @@ export function AlignmentView({ client, target, visible, onBack, modelName = nul
                 <li key={r} className={droppedRows.has(r) ? 'muted' : undefined}>
                   <span lang="ko">{row.label}</span> <span className="to">→</span> <b lang="ko">{grid.best[r]! >= 0 ? grid.cols[grid.best[r]!]!.label : '—'}</b>{' '}
                   <span className="num muted">{grid.best[r]! >= 0 ? formatSimilarity(grid.similarity[r]![grid.best[r]!]!) : ''}</span>
+                  {discounts[r] && (
+                    <span className="weight-note" title={discounts[r]!.title}>
+                      {' '}
+                      {discounts[r]!.badge}
+                    </span>
+                  )}
                 </li>
               ))}
             </ul>
@@ -329,10 +435,16 @@ export function AlignmentView({ client, target, visible, onBack, modelName = nul
                 <h2>질의 토큰별 기여도</h2>
               </div>
               <p className="small" data-testid="contribution-sum">
-                Σ 기여도 = <b className="num">{contributionSum.toFixed(4)}</b> = MaxSim 점수 <b className="num">{explanation.score.toFixed(4)}</b>
+                Σ 기여도 = <b className="num">{contributionSum.toFixed(4)}</b> = MaxSim 점수{' '}
+                <b className="num">{explanation.score.toFixed(4)}</b>
                 {granularity === 'eojeol' && <span className="muted"> (어절 막대는 그 어절 서브워드 기여도의 합)</span>}
               </p>
-              <ContributionChart grid={grid} droppedRows={droppedRows} />
+              {discounts.some(Boolean) && (
+                <p className="small muted" data-testid="discount-note">
+                  {skiplisted > 0 && `모델이 0으로 세는 질의 토큰 ${skiplisted}개(${skiplistedLabels(explanation)})는 합에 0으로 들어갑니다. `}기여도는 w·max, 옅은 회색은 가중치 1이었다면 더해졌을 몫(max − w·max)입니다.
+                </p>
+              )}
+              <ContributionChart grid={grid} droppedRows={droppedRows} discounts={discounts} unweighted={unweighted} />
             </div>
           </div>
 
@@ -349,6 +461,7 @@ interface HeatmapProps {
   droppedRows: ReadonlySet<number>;
   wordStarts: ReadonlySet<number>;
   addedRows: ReadonlySet<number>;
+  discounts: ReadonlyArray<RowDiscount | null>;
   minCell: number;
   hover: { row: number; col: number; x: number; y: number } | null;
   visible: boolean;
@@ -357,7 +470,7 @@ interface HeatmapProps {
   exportName: string;
 }
 
-function HeatmapCanvas({ grid, scale, droppedRows, wordStarts, addedRows, minCell, hover, visible, onHover, caption, exportName }: HeatmapProps) {
+function HeatmapCanvas({ grid, scale, droppedRows, wordStarts, addedRows, discounts, minCell, hover, visible, onHover, caption, exportName }: HeatmapProps) {
   const wrap = useRef<HTMLDivElement>(null);
   const canvas = useRef<HTMLCanvasElement>(null);
   const [width, setWidth] = useState(0);
@@ -376,16 +489,16 @@ function HeatmapCanvas({ grid, scale, droppedRows, wordStarts, addedRows, minCel
     const c = canvas.current;
     if (!c || !visible || width === 0) return;
     const ctx = c.getContext('2d')!;
-    const l = measureLayout(ctx, grid, width, minCell);
+    const l = measureLayout(ctx, grid, width, minCell, discounts);
     const dpr = window.devicePixelRatio || 1;
     c.width = Math.round(l.width * dpr);
     c.height = Math.round(l.height * dpr);
     c.style.width = `${l.width}px`;
     c.style.height = `${l.height}px`;
     ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
-    drawHeatmap(ctx, grid, l, scale, { droppedRows, wordStarts, addedRows, hover: hover ? { row: hover.row, col: hover.col } : null });
+    drawHeatmap(ctx, grid, l, scale, { droppedRows, wordStarts, addedRows, discounts, hover: hover ? { row: hover.row, col: hover.col } : null });
     setLayout(l);
-  }, [grid, scale, droppedRows, wordStarts, addedRows, minCell, hover, width, visible]);
+  }, [grid, scale, droppedRows, wordStarts, addedRows, discounts, minCell, hover, width, visible]);
 
   const onMove = (e: MouseEvent<HTMLCanvasElement>) => {
     if (!layout) return;
@@ -401,7 +514,7 @@ function HeatmapCanvas({ grid, scale, droppedRows, wordStarts, addedRows, minCel
 
   const exportPng = async () => {
     if (!layout) return;
-    downloadBlob(await renderPng(grid, layout, scale, droppedRows, caption, { wordStarts, addedRows }), exportName);
+    downloadBlob(await renderPng(grid, layout, scale, droppedRows, caption, { wordStarts, addedRows, discounts }), exportName);
   };
 
   const value = hover ? grid.similarity[hover.row]![hover.col]! : null;
@@ -435,6 +548,12 @@ function HeatmapCanvas({ grid, scale, droppedRows, wordStarts, addedRows, minCel
             유사도 <span className="v">{formatSimilarity(value)}</span>
             {grid.best[hover.row] === hover.col && ' · 행 최댓값'}
             {grid.cols[hover.col]!.skipped && ' · MaxSim에서 제외된 토큰'}
+            {discounts[hover.row] && (
+              <>
+                <br />
+                <span lang="en">{discounts[hover.row]!.title}</span>
+              </>
+            )}
           </div>
         )}
       </div>
@@ -501,8 +620,30 @@ function PassageText({
   );
 }
 
-function ContributionChart({ grid, droppedRows }: { grid: AlignmentGrid; droppedRows: ReadonlySet<number> }) {
-  const data = grid.rows.map((row, r) => ({ label: row.label, value: grid.contributions[r]!, dropped: droppedRows.has(r) }));
+function ContributionChart({
+  grid,
+  droppedRows,
+  discounts,
+  unweighted,
+}: {
+  grid: AlignmentGrid;
+  droppedRows: ReadonlySet<number>;
+  discounts: ReadonlyArray<RowDiscount | null>;
+  unweighted: readonly number[];
+}) {
+  const data = grid.rows.map((row, r) => {
+    const value = grid.contributions[r]!;
+    const full = unweighted[r] ?? value;
+    const discount = discounts[r];
+    return {
+      label: discount ? (discount.kind === 'partial' ? `${row.label} (${discount.badge})` : `${row.label} ${discount.badge}`) : row.label,
+      full,
+      value,
+      // Only the share the weights took off a positive match: it sits after the bar, as what weight 1 would add.
+      discounted: discount && full > value && value >= 0 ? full - value : 0,
+      dropped: droppedRows.has(r),
+    };
+  });
   const height = Math.max(160, data.length * 28 + 48);
   return (
     <div style={{ height }} data-testid="contributions">
@@ -513,15 +654,31 @@ function ContributionChart({ grid, droppedRows }: { grid: AlignmentGrid; dropped
           <YAxis type="category" dataKey="label" width={96} tick={{ fontSize: 13 }} interval={0} />
           <ReferenceLine x={0} stroke="#9aa4b2" />
           <Tooltip
-            formatter={(v) => [Number(v).toFixed(4), '기여도']}
-            labelFormatter={(l) => `질의 토큰 ‘${String(l)}’`}
             cursor={{ fill: 'rgba(37,99,168,0.06)' }}
+            content={({ payload }) => {
+              const d = payload?.[0]?.payload as (typeof data)[number] | undefined;
+              if (!d) return null;
+              return (
+                <div className="tooltip" style={{ position: 'static' }}>
+                  질의 토큰 <span lang="ko">‘{d.label}’</span>
+                  <br />
+                  기여도 <span className="v">{d.value.toFixed(4)}</span>
+                  {d.discounted > 0 && (
+                    <>
+                      {' '}
+                      · 가중치 1이면 <span className="v">{d.full.toFixed(4)}</span>
+                    </>
+                  )}
+                </div>
+              );
+            }}
           />
-          <Bar dataKey="value" isAnimationActive={false} radius={[0, 3, 3, 0]}>
+          <Bar dataKey="value" stackId="s" isAnimationActive={false} className="contribution-bars">
             {data.map((d, i) => (
               <Cell key={i} fill={d.dropped ? '#cfd5dd' : '#2563a8'} />
             ))}
           </Bar>
+          <Bar dataKey="discounted" stackId="s" isAnimationActive={false} className="discount-bars" fill="#e3e7ec" stroke="#c4cbd4" strokeDasharray="3 2" radius={[0, 3, 3, 0]} />
         </BarChart>
       </ResponsiveContainer>
     </div>
@@ -556,7 +713,15 @@ function ComparePanel({ client, target, explanation }: { client: SaegimClient; t
       if (docId !== target.docId && !found.some((c) => c.docId === docId)) found.push({ docId, label });
     };
     void Promise.allSettled([
-      client.search({ collection: target.collection, query: target.query, methods: ['bm25', 'mvr'], k: 5, snippetChars: 0, skipPunctuation: target.skipPunctuation }),
+      client.search({
+        collection: target.collection,
+        query: target.query,
+        methods: ['bm25', 'mvr'],
+        k: 5,
+        snippetChars: 0,
+        skipPunctuation: target.skipPunctuation,
+        queryScoring: targetScoring(target),
+      }),
       client.listQueries({ collection: target.collection, limit: 100_000 }),
     ]).then(([s, q]) => {
       if (!live) return;
@@ -583,7 +748,8 @@ function ComparePanel({ client, target, explanation }: { client: SaegimClient; t
     if (!docId) return;
     setLoading(true);
     client
-      .explain({ collection: target.collection, query: target.query, docId, skipPunctuation: target.skipPunctuation })
+      // Under the same scoring as the passage shown, or the per-token differences would not sum to the score difference.
+      .explain({ collection: target.collection, query: target.query, docId, skipPunctuation: target.skipPunctuation, queryScoring: targetScoring(target) })
       .then(
         (e) => setOther(e),
         (err: unknown) => setError(asApiError(err)),
@@ -597,6 +763,7 @@ function ComparePanel({ client, target, explanation }: { client: SaegimClient; t
       i,
       label: tokenLabel(t, explanation.queryText),
       role: t.role,
+      weight: t.weight,
       a: explanation.contributions[i] ?? 0,
       b: other.contributions[i] ?? 0,
       diff: (explanation.contributions[i] ?? 0) - (other.contributions[i] ?? 0),
@@ -665,6 +832,11 @@ function ComparePanel({ client, target, explanation }: { client: SaegimClient; t
                   <td lang="ko">
                     {r.label}
                     {r.role && <span className="tag" style={{ marginLeft: 6 }}>{ROLE_LABEL[r.role]}</span>}
+                    {r.weight !== undefined && r.weight !== 1 && (
+                      <span className="weight-note" style={{ marginLeft: 6 }}>
+                        {formatWeight(r.weight)}
+                      </span>
+                    )}
                   </td>
                   <td className="num">{r.a.toFixed(4)}</td>
                   <td className="num">{r.b.toFixed(4)}</td>

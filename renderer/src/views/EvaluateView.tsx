@@ -21,6 +21,7 @@ import { downloadText, safeFileName } from '../components/download.js';
 import { ErrorNotice } from '../components/ErrorNotice.js';
 import { METHOD_COLOUR, MethodName, MethodSelect } from '../components/methods.js';
 import { ProgressBar } from '../components/ProgressBar.js';
+import { FusionSelect, QueryScoringToggle } from '../components/scoring-controls.js';
 import { metricsCsv, perQueryCsv } from '../logic/csv.js';
 import {
   barChartData,
@@ -39,6 +40,7 @@ import {
   type PairOutcome,
   type ScatterPoint,
 } from '../logic/evaluation.js';
+import { runSettings, type FusionChoice, type QueryScoring } from '../logic/scoring.js';
 
 interface Props {
   client: SaegimClient;
@@ -53,6 +55,8 @@ export function EvaluateView({ client, collection, onOpenQuery }: Props) {
   const [k, setK] = useState(10);
   const [split, setSplit] = useState('');
   const [baseline, setBaseline] = useState<SearchMethod>('bm25');
+  const [queryScoring, setQueryScoring] = useState<QueryScoring>('model');
+  const [fusion, setFusion] = useState<FusionChoice>('auto');
   const [job, setJob] = useState<{ job: Job<EvaluationReport>; progress: Progress | null; cancelling: boolean } | null>(null);
   const [report, setReport] = useState<EvaluationReport | null>(null);
   const [error, setError] = useState<ApiError | null>(null);
@@ -116,7 +120,7 @@ export function EvaluateView({ client, collection, onOpenQuery }: Props) {
     if (!collection || job || methods.length === 0) return;
     setError(null);
     const j = client.evaluate(
-      { collection: collection.name, methods: METHOD_ORDER.filter((m) => methods.includes(m)), k, ...(split ? { split } : {}), baseline },
+      { collection: collection.name, methods: METHOD_ORDER.filter((m) => methods.includes(m)), k, ...(split ? { split } : {}), baseline, queryScoring, fusion },
       (progress) => setJob((cur) => (cur ? { ...cur, progress } : cur)),
     );
     setJob({ job: j, progress: null, cancelling: false });
@@ -174,6 +178,16 @@ export function EvaluateView({ client, collection, onOpenQuery }: Props) {
           <label className="field">
             <span>유의성 검정 기준</span>
             <MethodSelect value={baseline} onChange={setBaseline} label="기준 방법" />
+          </label>
+          <div className="field">
+            <span>질의 채점 (MVR · Hybrid)</span>
+            <div className="row" style={{ height: 34 }}>
+              <QueryScoringToggle value={queryScoring} onChange={setQueryScoring} disabled={!methods.includes('mvr') && !methods.includes('hybrid')} />
+            </div>
+          </div>
+          <label className="field">
+            <span>Hybrid 결합</span>
+            <FusionSelect value={fusion} onChange={setFusion} disabled={!methods.includes('hybrid')} />
           </label>
           <button type="button" className="btn primary" onClick={run} disabled={!canRun} data-testid="run-eval">
             평가 실행
@@ -293,6 +307,7 @@ function ReportView({ report, scatter, onScatter, onOpenQuery }: ReportProps) {
             </button>
           ))}
         </div>
+        <RunSettings report={report} />
         <table className="grid metric-table" data-testid="metric-table">
           <thead>
             <tr>
@@ -458,6 +473,22 @@ function ReportView({ report, scatter, onScatter, onOpenQuery }: ReportProps) {
 
       {pairs.length > 0 && <PairTable pairs={pairs} metricLabel={`${METRIC_LABEL.ndcg}@${report.k}`} onOpenQuery={onOpenQuery} />}
     </>
+  );
+}
+
+/** How the report's methods scored; a report saved before these were recorded says so instead of guessing. */
+function RunSettings({ report }: { report: EvaluationReport }) {
+  const settings = runSettings(report);
+  if (settings.length === 0) return null;
+  return (
+    <dl className="run-settings" data-testid="run-settings">
+      {settings.map((s) => (
+        <div key={s.key} style={{ display: 'contents' }} data-testid={`run-setting-${s.key}`}>
+          <dt>{s.label}</dt>
+          <dd className={s.text ? undefined : 'unrecorded'}>{s.text ?? '기록되지 않음 (이 설정을 기록하기 전에 저장된 평가)'}</dd>
+        </div>
+      ))}
+    </dl>
   );
 }
 

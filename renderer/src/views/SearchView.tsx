@@ -5,9 +5,11 @@ import type { SearchMethod } from '../../../main/contract/types.js';
 import { asApiError, type ApiError, type SaegimClient } from '../api/client.js';
 import { ErrorNotice } from '../components/ErrorNotice.js';
 import { METHOD_COLOUR, MethodSelect, methodStyle } from '../components/methods.js';
+import { FusionSelect, QueryScoringToggle } from '../components/scoring-controls.js';
 import { disagreement, METHOD_LABEL, METHOD_ORDER, metricKey } from '../logic/evaluation.js';
 import { moveCursor, submitsQuery, type ResultCursor } from '../logic/keys.js';
 import { markerLabel, rankMarkers, ranksOf, type RankMarker } from '../logic/rank-diff.js';
+import { methodNote, scoreDecimals, type FusionChoice, type QueryScoring } from '../logic/scoring.js';
 import type { AlignmentTarget } from './AlignmentView.js';
 
 /** A query sent from elsewhere (the evaluation scatter); the nonce makes a repeat of the same text run again. */
@@ -42,15 +44,18 @@ function snippet(hit: SearchHit): string {
   return text.length > SNIPPET_CHARS ? `${text.slice(0, SNIPPET_CHARS)}…` : text;
 }
 
-function formatScore(method: SearchMethod, score: number): string {
-  // Fused scores are reciprocal ranks (≈ 0.016); four decimals would show them all as equal.
-  return method === 'hybrid' ? score.toFixed(5) : score.toFixed(4);
+function formatScore(result: MethodResult, score: number): string {
+  return score.toFixed(scoreDecimals(result.method, result.fusion));
 }
 
 export function SearchView({ client, collection, request, visible, onOpen, onSearched }: Props) {
   const [query, setQuery] = useState('');
   const [k, setK] = useState(10);
   const [skipPunctuation, setSkipPunctuation] = useState(false);
+  const [queryScoring, setQueryScoring] = useState<QueryScoring>('model');
+  const [fusion, setFusion] = useState<FusionChoice>('auto');
+  // The scoring the shown results ran with: the alignment opened from them must sum the same way.
+  const [shownScoring, setShownScoring] = useState<QueryScoring>('model');
   const [reference, setReference] = useState<SearchMethod>('bm25');
   const [response, setResponse] = useState<SearchResponse | null>(null);
   const [error, setError] = useState<ApiError | null>(null);
@@ -67,9 +72,10 @@ export function SearchView({ client, collection, request, visible, onOpen, onSea
     setBusy(true);
     setError(null);
     try {
-      const r = await client.search({ collection: collection.name, query: text, k, skipPunctuation });
+      const r = await client.search({ collection: collection.name, query: text, k, skipPunctuation, queryScoring, fusion });
       if (ticket !== latest.current) return;
       setResponse(r);
+      setShownScoring(queryScoring);
       setCursor(null);
       onSearched?.(r.query);
     } catch (err) {
@@ -95,6 +101,16 @@ export function SearchView({ client, collection, request, visible, onOpen, onSea
   useEffect(() => {
     if (visible && !response) input.current?.focus();
   }, [visible, response]);
+
+  // Flipping a scoring choice re-ranks the results shown, so the two can be compared side by side.
+  const choices = `${queryScoring}|${fusion}`;
+  const lastChoices = useRef(choices);
+  useEffect(() => {
+    if (lastChoices.current === choices) return;
+    lastChoices.current = choices;
+    if (response) void run(response.query);
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [choices]);
 
   const [queries, setQueries] = useState<QueryEntry[] | null>(null);
   const collectionName = collection?.name ?? null;
@@ -129,7 +145,9 @@ export function SearchView({ client, collection, request, visible, onOpen, onSea
       docId: hit.docId,
       title: hit.title,
       skipPunctuation,
+      queryScoring: shownScoring,
       ranks: ranksOf(results, hit.docId),
+      ranksScoring: shownScoring,
       from: method,
     });
   };
@@ -234,6 +252,11 @@ export function SearchView({ client, collection, request, visible, onOpen, onSea
             <input type="checkbox" checked={skipPunctuation} onChange={(e) => setSkipPunctuation(e.target.checked)} />
             MaxSim에서 문단의 문장부호 제외
           </label>
+          <QueryScoringToggle value={queryScoring} onChange={setQueryScoring} />
+          <label className="row" style={{ gap: 6 }}>
+            Hybrid 결합
+            <FusionSelect value={fusion} onChange={setFusion} />
+          </label>
           <span className="muted" style={{ marginLeft: 'auto' }}>
             <span className="kbd">↑</span> <span className="kbd">↓</span> <span className="kbd">←</span> <span className="kbd">→</span> 결과 이동 ·{' '}
             <span className="kbd">Enter</span> 토큰 정렬 보기
@@ -289,6 +312,11 @@ export function SearchView({ client, collection, request, visible, onOpen, onSea
                 {r.method === reference && <span className="tag accent">기준</span>}
                 <span className="spacer" />
                 {!r.unavailable && <span className="small muted num">{r.millis < 1 ? '<1' : r.millis.toFixed(0)} ms</span>}
+                {!r.unavailable && methodNote(r) && (
+                  <p className="column-note" data-testid={`method-note-${r.method}`}>
+                    {methodNote(r)}
+                  </p>
+                )}
               </div>
               {r.unavailable ? (
                 <div className="unavailable" data-testid={`unavailable-${r.method}`}>
@@ -302,6 +330,7 @@ export function SearchView({ client, collection, request, visible, onOpen, onSea
                 r.hits.map((hit, i) => (
                   <HitCard
                     key={hit.docId}
+                    result={r}
                     method={r.method}
                     index={i}
                     hit={hit}
@@ -323,6 +352,7 @@ export function SearchView({ client, collection, request, visible, onOpen, onSea
 }
 
 interface HitProps {
+  result: MethodResult;
   method: SearchMethod;
   index: number;
   hit: SearchHit;
@@ -341,7 +371,7 @@ const MARKER_TITLE: Record<RankMarker['kind'], string> = {
   same: '기준 방법과 같은 순위',
 };
 
-function HitCard({ method, index, hit, marker, isCursor, isLinked, isRelevant, onHover, onOpen }: HitProps) {
+function HitCard({ result, method, index, hit, marker, isCursor, isLinked, isRelevant, onHover, onOpen }: HitProps) {
   return (
     <button
       type="button"
@@ -374,7 +404,7 @@ function HitCard({ method, index, hit, marker, isCursor, isLinked, isRelevant, o
       <div className="hit-snippet">{snippet(hit)}</div>
       <div className="row" style={{ marginTop: 4, justifyContent: 'space-between' }}>
         <span className="hit-id mono">{hit.docId}</span>
-        <span className="hit-score num">{formatScore(method, hit.score)}</span>
+        <span className="hit-score num">{formatScore(result, hit.score)}</span>
       </div>
     </button>
   );
