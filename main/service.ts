@@ -43,6 +43,7 @@ import { compressedSummary, deleteSideFiles, updateCompressedIndex } from './ind
 import { indexPassages, modelSummary } from './indexing/indexer.js';
 import { bundledDatasetDir, bundledModelDir, packageVersion } from './paths.js';
 import { CollectionIndex } from './retrievers/collection-index.js';
+import { IndexCache } from './retrievers/index-cache.js';
 import { runSearchPlan } from './retrievers/plan.js';
 import { resolveFusion, type FusionChoice } from './retrievers/hybrid.js';
 import { queryWeights, scoringQuery, weightedRows, type QueryScoring } from './retrievers/query-scoring.js';
@@ -68,6 +69,8 @@ export interface ServiceOptions {
 /** How often a waiting indexer looks again, and a running one renews its lock. */
 const INDEX_LOCK_POLL_MS = 250;
 const INDEX_LOCK_HEARTBEAT_MS = 10_000;
+/** In-memory indexes kept by default: about 16 million tokens at dim 128 in fp16 (docs/scaling.md, Exact index memory). */
+const DEFAULT_CACHE_BUDGET_MB = 4096;
 
 export const DEMO_COLLECTION = 'demo-ko';
 
@@ -81,10 +84,11 @@ interface BoundEncoder {
  * The one implementation of the API (contract/methods.ts): the CLI, the HTTP server, Electron IPC and the
  * tests all drive the engine through this class. Arguments arrive already parsed by the host's dispatch
  * (rpc/dispatch.ts); each request reads the settings once. It owns the store, loaded encoders and one
- * CollectionIndex per collection, dropped whenever the collection's generation moves.
+ * CollectionIndex per collection, dropped whenever the collection's generation moves and released, least
+ * recently used first, past the `cacheBudgetMb` setting.
  */
 export class SaegimService implements SaegimApi {
-  private readonly indexes = new Map<number, CollectionIndex>();
+  private readonly indexes = new IndexCache<CollectionIndex>(() => this.cacheBudgetMb() * 2 ** 20);
   private readonly encoders = new Map<string, Promise<TokenEncoder>>();
   private bootstrapState: BootstrapState | null = null;
   private readonly evaluations: EvaluationArchive;
@@ -101,8 +105,7 @@ export class SaegimService implements SaegimApi {
   }
 
   async close(): Promise<void> {
-    for (const index of this.indexes.values()) await index.release();
-    this.indexes.clear();
+    await this.indexes.clear();
     for (const e of this.encoders.values()) await (await e.catch(() => null))?.close();
     this.store.close();
   }
@@ -120,7 +123,12 @@ export class SaegimService implements SaegimApi {
       executionProvider: this.opts.executionProvider ?? (get('executionProvider') as Settings['executionProvider'] | null) ?? 'cpu',
       threads: Number(get('threads') ?? 0),
       precision: (get('precision') as Settings['precision'] | null) ?? 'fp16',
+      cacheBudgetMb: this.cacheBudgetMb(),
     };
+  }
+
+  private cacheBudgetMb(): number {
+    return Number(this.store.setting('cacheBudgetMb') ?? DEFAULT_CACHE_BUDGET_MB);
   }
 
   async updateSettings(patch: SettingsPatch): Promise<Settings> {
@@ -135,6 +143,10 @@ export class SaegimService implements SaegimApi {
     if (patch.executionProvider) this.store.setSetting('executionProvider', patch.executionProvider);
     if (patch.threads !== undefined) this.store.setSetting('threads', String(patch.threads));
     if (patch.precision) this.store.setSetting('precision', patch.precision);
+    if (patch.cacheBudgetMb !== undefined) {
+      this.store.setSetting('cacheBudgetMb', String(patch.cacheBudgetMb));
+      await this.indexes.trim();
+    }
     if (patch.executionProvider || patch.threads !== undefined) await this.dropEncoders();
     return this.settings();
   }
@@ -342,18 +354,11 @@ export class SaegimService implements SaegimApi {
   private async collectionIndex(row: CollectionRow): Promise<CollectionIndex> {
     const generation = this.store.generation(row.id);
     if (generation === null) throw new SaegimError('not-found', `no collection named "${row.name}" (see \`saegim list\`)`);
-    const cached = this.indexes.get(row.id);
-    if (cached && cached.generation === generation) return cached;
-    if (cached) await this.forget(row.id);
-    const fresh = new CollectionIndex(this.store, row, generation, availableParallelism());
-    this.indexes.set(row.id, fresh);
-    return fresh;
+    return this.indexes.get(row.id, generation, () => new CollectionIndex(this.store, row, generation, availableParallelism(), () => void this.indexes.trim()));
   }
 
   private async forget(collectionId: number): Promise<void> {
-    const index = this.indexes.get(collectionId);
-    this.indexes.delete(collectionId);
-    await index?.release();
+    await this.indexes.delete(collectionId);
   }
 
   // ── search and explain ─────────────────────────────────────────────────────────────────────────────

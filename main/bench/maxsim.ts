@@ -13,6 +13,8 @@ export interface MaxSimBenchOptions {
   queries?: number;
   seed?: number;
   threads?: number;
+  /** Share of each document's tokens masked, as punctuation is (default 0.1; every k-th token). */
+  maskedShare?: number;
 }
 
 export interface MaxSimBenchResult {
@@ -33,6 +35,10 @@ export interface MaxSimBenchResult {
   gflops: number;
   /** One-off cost of sorting and copying the documents into blocks. */
   pack_ms: number;
+  masked_share: number;
+  /** The same queries skipping the masked tokens (punctuation skipping), on the same packing. */
+  skip_masked_ms_per_query: number;
+  skip_masked_best_ms_per_query: number;
 }
 
 /** Random unit vectors, seeded: the figure depends on arithmetic, not on what the vectors mean. */
@@ -55,13 +61,16 @@ function unitVectors(random: () => number, rows: number, dim: number): Float32Ar
 export async function benchMaxSim(opts: MaxSimBenchOptions): Promise<MaxSimBenchResult> {
   const random = mulberry32(opts.seed ?? 7);
   const index = new MaxSimIndex({ dim: opts.dim, threads: opts.threads });
+  const maskedShare = opts.maskedShare ?? 0.1;
+  const mask = new Uint8Array(opts.docTokens).fill(1);
+  if (maskedShare > 0) for (let j = 0; j < opts.docTokens; j += Math.max(1, Math.round(1 / maskedShare))) mask[j] = 0;
   try {
     let packMs = 0;
     for (let i = 0; i < opts.docs; i++) {
       const v = unitVectors(random, opts.docTokens, opts.dim);
       const stored = opts.precision === 'fp16' ? floatsToHalves(v) : v;
       const started = performance.now();
-      index.add(stored, opts.docTokens);
+      index.add(stored, opts.docTokens, mask);
       packMs += performance.now() - started;
     }
     const started = performance.now();
@@ -69,15 +78,24 @@ export async function benchMaxSim(opts: MaxSimBenchOptions): Promise<MaxSimBench
     packMs += performance.now() - started;
     const count = Math.max(1, opts.queries ?? 5);
     const query = (): TokenVectors => ({ length: opts.queryTokens, dim: opts.dim, data: unitVectors(random, opts.queryTokens, opts.dim) });
-    await index.scoreAll(query()); // creates the session and touches every block once
+    // Creates the sessions, touches every block once and builds the gather rows.
+    const warm = query();
+    await index.scoreAll(warm, { skipMasked: false });
+    await index.scoreAll(warm, { skipMasked: true });
     const times: number[] = [];
+    const skipTimes: number[] = [];
+    // Alternated query by query, so both settings see the same machine state.
     for (let i = 0; i < count; i++) {
       const q = query();
-      const t = performance.now();
-      await index.scoreAll(q);
+      let t = performance.now();
+      await index.scoreAll(q, { skipMasked: false });
       times.push(performance.now() - t);
+      t = performance.now();
+      await index.scoreAll(q, { skipMasked: true });
+      skipTimes.push(performance.now() - t);
     }
-    const meanMs = times.reduce((a, b) => a + b, 0) / times.length;
+    const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+    const meanMs = mean(times);
     const padded = index.blockShapes().reduce((sum, b) => sum + b.docs * b.length, 0);
     return {
       precision: opts.precision,
@@ -93,6 +111,9 @@ export async function benchMaxSim(opts: MaxSimBenchOptions): Promise<MaxSimBench
       best_ms_per_query: Math.min(...times),
       gflops: (2 * padded * opts.queryTokens * opts.dim) / (meanMs / 1000) / 1e9,
       pack_ms: packMs,
+      masked_share: maskedShare,
+      skip_masked_ms_per_query: mean(skipTimes),
+      skip_masked_best_ms_per_query: Math.min(...skipTimes),
     };
   } finally {
     await index.release();

@@ -300,6 +300,8 @@ export interface Settings {
   executionProvider: ExecutionProvider;
   threads: number;
   precision: VectorPrecision;
+  /** Memory the engine keeps collections' in-memory indexes within, least recently used released first (MiB). */
+  cacheBudgetMb: number;
 }
 
 export interface ModelValidation {

@@ -103,6 +103,8 @@ export const SettingsPatchSchema = z.object({
   executionProvider: z.enum(['cpu', 'cuda']).optional(),
   threads: z.number().int().min(0).max(256).optional(),
   precision: z.enum(['fp16', 'fp32']).optional(),
+  /** 0 keeps only the collection in use. */
+  cacheBudgetMb: z.number().int().min(0).max(16 * 1024 * 1024).optional(),
 });
 
 export function parseRequest<T extends z.ZodType>(schema: T, input: unknown, what: string): z.infer<T> {

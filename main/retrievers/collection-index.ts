@@ -5,25 +5,42 @@ import { halvesToFloats } from '../store/half.js';
 import { indexedText, punctuationMask } from '../search/passage-text.js';
 import { PooledVectorIndex } from '../search/svr.js';
 import { rankOfSlot } from '../search/top-k.js';
-import type { Bm25Ranker } from '../store/bm25-postings.js';
+import { Bm25Index } from '../search/bm25.js';
+import { Bm25PostingsStore, type Bm25Ranker } from '../store/bm25-postings.js';
 import { openCompressed } from '../indexing/compressed-index.js';
 import type { CompressedIndex } from '../search/compressed/index.js';
 import type { CollectionRow, SaegimStore, StoredPassage } from '../store/store.js';
 import { openCollectionBm25 } from './bm25-source.js';
 
 /**
+ * Rough resident cost of BM25 per passage beyond its postings: its id string, length and slot entries. The
+ * figure only has to be of the right order: packed token vectors outweigh it a hundredfold.
+ */
+const BM25_BYTES_PER_PASSAGE = 96;
+/** An in-memory BM25 index holds each posting as a slot and a term frequency. */
+const BM25_BYTES_PER_POSTING = 8;
+/** A JavaScript string of a passage id, with its header, as held in the slot → passage map. */
+const ID_BYTES = 48;
+
+/**
  * What one collection's retrievers rank from, loaded lazily from the store and kept while the collection's
  * generation (bumped by every write, from any process) stays the same: BM25 postings, token vectors packed
- * for the MaxSim kernel (only for the punctuation setting in use) and pooled vectors for SVR.
+ * for the MaxSim kernel (one packing for both punctuation settings) and pooled vectors for SVR.
+ *
+ * `release()` drops what is loaded and the index stays usable: the next use loads it again. That is what
+ * lets the service's cache (index-cache.ts) evict a collection between two steps of a request that still
+ * holds it; while a retriever is running (`busyWhile`) it is never evicted.
  */
 export class CollectionIndex {
   private bm25: Bm25Ranker | null = null;
-  private readonly maxsim = new Map<boolean, MaxSimIndex>();
+  private bm25Bytes = 0;
+  private maxsim: MaxSimIndex | null = null;
   private pooled: PooledVectorIndex | null = null;
   /** `vectorDocIds[slot]` is the passage behind vector slot `slot` of the MaxSim and pooled indexes. */
   private vectorDocIds: string[] | null = null;
   private compressed: { index: CompressedIndex; ids: Array<string | null> } | null | undefined;
   private compressedCurrent: boolean | undefined;
+  private busy = 0;
 
   constructor(
     private readonly store: SaegimStore,
@@ -31,7 +48,34 @@ export class CollectionIndex {
     /** The collection's generation when this was built; the service drops it when the store's differs. */
     readonly generation: number,
     private readonly threads: number,
+    /** Called after something was loaded and whenever the last running work ends: when the cache may have to trim. */
+    private readonly onResidentChange: () => void = () => {},
   ) {}
+
+  /** Whether retrievers are running on it now, so releasing it would pull vectors from under them. */
+  inUse(): boolean {
+    return this.busy > 0;
+  }
+
+  /** Runs `work` with the index marked in use. */
+  async busyWhile<T>(work: () => Promise<T>): Promise<T> {
+    this.busy++;
+    try {
+      return await work();
+    } finally {
+      if (--this.busy === 0) this.onResidentChange();
+    }
+  }
+
+  /** Bytes held now: the packed token vectors, pooled vectors and the slot → passage map, and roughly BM25's. */
+  residentBytes(): number {
+    return (
+      (this.maxsim?.residentBytes() ?? 0) +
+      (this.pooled?.residentBytes() ?? 0) +
+      (this.vectorDocIds ? this.vectorDocIds.length * ID_BYTES : 0) +
+      (this.bm25 ? this.bm25Bytes : 0)
+    );
+  }
 
   get collectionId(): number {
     return this.row.id;
@@ -51,7 +95,10 @@ export class CollectionIndex {
 
   /** The collection's compressed index and its slot → passage map, opened on first use; null when none was built. */
   compressedIndex(): { index: CompressedIndex; ids: Array<string | null> } | null {
-    if (this.compressed === undefined) this.compressed = openCompressed(this.store, this.row, this.threads);
+    if (this.compressed === undefined) {
+      this.compressed = openCompressed(this.store, this.row, this.threads);
+      this.onResidentChange();
+    }
     return this.compressed;
   }
 
@@ -60,17 +107,26 @@ export class CollectionIndex {
   }
 
   bm25Index(): Bm25Ranker {
-    this.bm25 ??= openCollectionBm25(this.store, this.collectionId);
+    if (!this.bm25) {
+      this.bm25 = openCollectionBm25(this.store, this.collectionId);
+      const stats = new Bm25PostingsStore(this.store.db).stats(this.collectionId);
+      const passages = stats?.docs ?? this.store.counts(this.collectionId).passages;
+      this.bm25Bytes = passages * BM25_BYTES_PER_PASSAGE + (this.bm25 instanceof Bm25Index ? (stats?.postings ?? 0) * BM25_BYTES_PER_POSTING : 0);
+      this.onResidentChange();
+    }
     return this.bm25;
   }
 
-  maxSimIndex(skipPunctuation: boolean): MaxSimIndex {
-    let index = this.maxsim.get(skipPunctuation);
-    if (!index) {
-      index = this.loadVectors(skipPunctuation);
-      this.maxsim.set(skipPunctuation, index);
+  /**
+   * Every indexed passage's token vectors, packed once with their punctuation masks: score with
+   * `{ skipMasked: skipPunctuation }`.
+   */
+  maxSimIndex(): MaxSimIndex {
+    if (!this.maxsim) {
+      this.maxsim = this.loadVectors();
+      this.onResidentChange();
     }
-    return index;
+    return this.maxsim;
   }
 
   /** Pooled vectors for SVR; read on their own when no MaxSim packing has brought them in (a compressed collection keeps none). */
@@ -81,6 +137,7 @@ export class CollectionIndex {
       const pooled = new PooledVectorIndex(bound.dim);
       for (const r of this.store.pooledVectorsWithIds(this.collectionId)) pooled.add(r.docId, r.pooled);
       this.pooled = pooled;
+      this.onResidentChange();
     }
     return this.pooled;
   }
@@ -106,43 +163,44 @@ export class CollectionIndex {
 
   /** 1-based MVR rank of a passage for these query vectors: one scan of the collection (ties in its favour). */
   async maxSimRank(query: TokenVectors, docId: string, skipPunctuation: boolean): Promise<number | null> {
-    const index = this.maxSimIndex(skipPunctuation);
-    const slot = this.vectorDocIds!.indexOf(docId);
-    if (slot < 0) return null;
-    return rankOfSlot(await index.scoreAll(query), slot);
+    return this.busyWhile(async () => {
+      const index = this.maxSimIndex();
+      const slot = this.vectorDocIds!.indexOf(docId);
+      if (slot < 0) return null;
+      return rankOfSlot(await index.scoreAll(query, { skipMasked: skipPunctuation }), slot);
+    });
   }
 
   /**
-   * One pass over the stored vectors fills the MaxSim packing for this punctuation setting and, the first
-   * time, the pooled index and the slot → passage map.
+   * One pass over the stored vectors and their passages' text fills the MaxSim packing (each token's
+   * punctuation mask beside its vector) and, unless SVR has read them already, the pooled index; and the
+   * slot → passage map.
    */
-  private loadVectors(skipPunctuation: boolean): MaxSimIndex {
+  private loadVectors(): MaxSimIndex {
     const bound = this.store.vectorIndex(this.collectionId);
     if (!bound) throw new SaegimError('not-found', 'collection is not indexed yet (run saegim index)');
     const index = new MaxSimIndex({ dim: bound.dim, threads: this.threads });
-    const firstLoad = this.vectorDocIds === null;
-    const pooled = firstLoad ? new PooledVectorIndex(bound.dim) : null;
+    const pooled = this.pooled ? null : new PooledVectorIndex(bound.dim);
     const docIds: string[] = [];
-    const texts = skipPunctuation ? new Map(this.store.passages(this.collectionId).map((p) => [p.ord, indexedText(p)])) : null;
-    for (const row of this.store.docVectorsWithIds(this.collectionId)) {
-      const mask = texts ? punctuationMask(texts.get(row.ord) ?? '', row.offsets, row.nTokens) : undefined;
-      index.add(row.vectors, row.nTokens, mask);
+    for (const row of this.store.docVectorsWithPassages(this.collectionId)) {
+      index.add(row.vectors, row.nTokens, punctuationMask(indexedText(row), row.offsets, row.nTokens));
       pooled?.add(row.docId, row.pooled);
       docIds.push(row.docId);
     }
-    if (firstLoad) {
-      this.vectorDocIds = docIds;
-      this.pooled = pooled;
-    }
+    this.vectorDocIds = docIds;
+    if (pooled) this.pooled = pooled;
     return index;
   }
 
+  /** Drops everything loaded (the next use loads it again). */
   async release(): Promise<void> {
-    for (const index of this.maxsim.values()) await index.release();
-    this.maxsim.clear();
+    const { maxsim, compressed } = this;
+    this.maxsim = null;
     this.pooled = null;
-    this.compressed?.index.close();
+    this.vectorDocIds = null;
     this.compressed = undefined;
     this.bm25 = null;
+    compressed?.index.close();
+    await maxsim?.release();
   }
 }

@@ -9,7 +9,7 @@ export const exactMaxSimRetriever: Retriever = {
   needs: 'vectors',
   async retrieve(index, query, depth) {
     if (!query.encoded) throw new SaegimError('model-missing', 'no encoder for vector search');
-    const top = await index.maxSimIndex(query.skipPunctuation).topK(scoringQuery(query.encoded, query.queryScoring).weighted, depth);
+    const top = await index.maxSimIndex().topK(scoringQuery(query.encoded, query.queryScoring).weighted, depth, { skipMasked: query.skipPunctuation });
     return index.hitsFromSlots(top);
   },
 };

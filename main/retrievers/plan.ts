@@ -41,7 +41,7 @@ export async function runSearchPlan(
     const r = retrieverFor(method, tokenIndex);
     const started = performance.now();
     const fused = new Map((r.fuses ?? []).map((m) => [m, full.get(m)?.hits ?? []] as const));
-    const hits = await r.retrieve(index, query, depth.get(method)!, fused);
+    const hits = await index.busyWhile(() => r.retrieve(index, query, depth.get(method)!, fused));
     full.set(method, { method, hits, millis: performance.now() - started });
   }
   const out = new Map<SearchMethod, PlannedList>();

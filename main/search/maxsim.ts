@@ -2,7 +2,7 @@ import * as ort from 'onnxruntime-node';
 import { SaegimError } from '../contract/errors.js';
 import type { TokenVectors } from '../contract/types.js';
 import { topK, type RankedSlot } from './top-k.js';
-import { acquireMaxSimSession, defaultThreads, MAXSIM_INPUTS, MAXSIM_OUTPUT, releaseMaxSimSession, type BlockPrecision } from './maxsim-graph.js';
+import { acquireMaxSimSession, defaultThreads, MAXSIM_INPUTS, MAXSIM_OUTPUT, releaseMaxSimSession, type BlockPrecision, type MaxSimRows } from './maxsim-graph.js';
 
 /**
  * The paper's Eq. 1, S(q,d) = Σ_i max_j E_q[i]·E_d[j], as a plain loop: the reference the fast index is
@@ -44,6 +44,11 @@ export interface MaxSimIndexOptions {
   blockRows?: Partial<Record<BlockPrecision, number>>;
 }
 
+export interface MaxSimScoreOptions {
+  /** Leave out the tokens `add` was given a 0 mask for (the default); false scores every token. */
+  skipMasked?: boolean;
+}
+
 
 /**
  * Padded token rows per block, measured with 20,000 × 128-token documents, 32 query tokens, dim 128 on a
@@ -61,36 +66,52 @@ const PACK_BATCH_BLOCKS = 16;
 
 interface PendingDoc {
   slot: number;
-  /** The document's scorable rows, `count × dim`, contiguous. */
+  /** The document's rows, `count × dim`, contiguous. */
   rows: StoredVectors;
   count: number;
+  /** `keep[j] = 0` leaves row j out when masked tokens are skipped; null when every row is scored. */
+  keep: Uint8Array | null;
 }
 
 interface Block {
   tensor: ort.Tensor;
+  data: StoredVectors;
   /** Padded length every document of the block is stretched to. */
   length: number;
   slots: Int32Array;
-  /** Scorable rows of each document (the rest of its `length` rows are copies), kept for repacking. */
+  /** Rows of each document (the rest of its `length` rows are copies), kept for repacking. */
   counts: Int32Array;
+  /** `keep[b * length + j]` for j < counts[b]: whether document b's row j is scored when masked tokens are skipped; null when all are. */
+  keep: Uint8Array | null;
+  /** The gather graph's rows, built at the first query that skips masked tokens. */
+  gathered: GatheredRows | null;
+}
+
+interface GatheredRows {
+  tensor: ort.Tensor;
+  rows: Int32Array;
+  /** Documents of the block with no scorable row: they score 0, as in `maxSimScore`. */
+  empty: Int32Array;
 }
 
 interface Packing {
   pending: PendingDoc[];
   pendingRows: number;
   blocks: Block[];
-  /** Scorable rows in blocks: the lower bound on how many blocks the packing needs. */
+  /** Rows in blocks: the lower bound on how many blocks the packing needs. */
   packedRows: number;
-  session: Promise<ort.InferenceSession> | null;
+  sessions: Record<MaxSimRows, Promise<ort.InferenceSession> | null>;
 }
 
 /**
  * Every passage's token vectors packed for exact MaxSim against one query at a time, scored by
  * onnxruntime's own sgemm (see maxsim-graph.ts) instead of JavaScript loops.
  *
- * Packing: masked tokens are dropped, documents sorted by length and cut into blocks `[B, L, dim]` of about
- * a fixed number of rows, each document padded to its block's L with copies of one of its own rows (a copy
- * never changes a maximum, so no mask travels with the block). Block tensors are built once, not per query.
+ * Packing: documents sorted by length and cut into blocks `[B, L, dim]` of about a fixed number of rows, each
+ * document padded to its block's L with copies of one of its own rows (a copy never changes a maximum).
+ * Block tensors are built once, not per query. Masked tokens stay in the block, with a byte per row saying
+ * which: one resident copy of the vectors serves both a query that skips them (the gather graph, see
+ * maxsim-graph.ts) and one that scores every token (the plain graph, as if no mask had been given).
  * fp32 and fp16 documents go to separate blocks and sessions, so an index may hold both.
  *
  * The index keeps a reference to added vectors until they are packed: callers must not modify them.
@@ -117,7 +138,8 @@ export class MaxSimIndex {
 
   /**
    * Adds one document of `length` token vectors (fp32, or fp16 halves); `mask[j] = 0` leaves token j out of
-   * its score. Returns the document's index: its position in `scoreAll` and `topK` results.
+   * its score in queries that skip masked tokens. Returns the document's index: its position in `scoreAll`
+   * and `topK` results.
    */
   add(vectors: StoredVectors, length: number, mask?: Uint8Array): number {
     this.assertOpen();
@@ -128,33 +150,30 @@ export class MaxSimIndex {
     if (mask && mask.length < length) throw new SaegimError('bad-input', `document ${this.count}: mask has ${mask.length} entries for ${length} tokens`);
     const precision: BlockPrecision = vectors instanceof Uint16Array ? 'fp16' : 'fp32';
     let rows: StoredVectors = vectors;
-    let kept = length;
-    if (mask) {
-      kept = 0;
-      for (let j = 0; j < length; j++) if (mask[j] !== 0) kept++;
-      if (kept < length) {
-        const compact = vectors instanceof Uint16Array ? new Uint16Array(kept * dim) : new Float32Array(kept * dim);
-        let r = 0;
-        for (let j = 0; j < length; j++) if (mask[j] !== 0) compact.set(vectors.subarray(j * dim, (j + 1) * dim), r++ * dim);
-        rows = compact;
-      }
-    }
-    if (kept === 0) {
+    let count = length;
+    let keep: Uint8Array | null = null;
+    if (length === 0) {
       // One zero vector scores 0 against every query token: the same as maxSimScore's empty maximum.
       rows = precision === 'fp16' ? new Uint16Array(dim) : new Float32Array(dim);
-      kept = 1;
+      count = 1;
+    } else if (mask && mask.subarray(0, length).includes(0)) {
+      keep = Uint8Array.from(mask.subarray(0, length), (v) => (v === 0 ? 0 : 1));
     }
     const packing = this.packings[precision];
-    packing.pending.push({ slot: this.count, rows, count: kept });
-    packing.pendingRows += kept;
+    packing.pending.push({ slot: this.count, rows, count, keep });
+    packing.pendingRows += count;
     if (packing.pendingRows >= PACK_BATCH_BLOCKS * this.blockRows[precision]) this.pack(precision);
     return this.count++;
   }
 
-  /** MaxSim of `query` with every document, in insertion order. Exact: same sums as `maxSimScore`. */
-  async scoreAll(query: TokenVectors): Promise<Float32Array> {
+  /**
+   * MaxSim of `query` with every document, in insertion order. Exact: same sums as `maxSimScore` with the
+   * documents' masks, or without them when `skipMasked` is false.
+   */
+  async scoreAll(query: TokenVectors, opts: MaxSimScoreOptions = {}): Promise<Float32Array> {
     this.assertOpen();
     if (query.dim !== this.dim) throw new SaegimError('bad-input', `query vectors are ${query.dim} wide, the index ${this.dim}`);
+    const skipMasked = opts.skipMasked ?? true;
     const scores = new Float32Array(this.count);
     if (query.length === 0 || this.count === 0) return scores;
     const queryT = new ort.Tensor('float32', transpose(query), [this.dim, query.length]);
@@ -162,21 +181,47 @@ export class MaxSimIndex {
       const packing = this.packings[precision];
       if (packing.pending.length > 0) this.pack(precision);
       if (packing.blocks.length === 0) continue;
-      packing.session ??= acquireMaxSimSession(this.dim, precision, this.threads);
-      const session = await packing.session;
+      let plain: ort.InferenceSession | null = null;
+      let gather: ort.InferenceSession | null = null;
       for (const block of packing.blocks) {
-        const out = await session.run({ [MAXSIM_INPUTS.docs]: block.tensor, [MAXSIM_INPUTS.queryT]: queryT }, [MAXSIM_OUTPUT]);
-        const blockScores = out[MAXSIM_OUTPUT]!.data as Float32Array;
         const slots = block.slots;
-        for (let b = 0; b < slots.length; b++) scores[slots[b]!] = blockScores[b]!;
+        if (skipMasked && block.keep) {
+          block.gathered ??= gatherRows(block);
+          const session = (gather ??= await this.session(precision, 'gather'));
+          const feeds = { [MAXSIM_INPUTS.docs]: block.tensor, [MAXSIM_INPUTS.queryT]: queryT, [MAXSIM_INPUTS.rows]: block.gathered.tensor };
+          const blockScores = (await session.run(feeds, [MAXSIM_OUTPUT]))[MAXSIM_OUTPUT]!.data as Float32Array;
+          for (let b = 0; b < slots.length; b++) scores[slots[b]!] = blockScores[b]!;
+          for (const b of block.gathered.empty) scores[slots[b]!] = 0;
+        } else {
+          const session = (plain ??= await this.session(precision, 'all'));
+          const out = await session.run({ [MAXSIM_INPUTS.docs]: block.tensor, [MAXSIM_INPUTS.queryT]: queryT }, [MAXSIM_OUTPUT]);
+          const blockScores = out[MAXSIM_OUTPUT]!.data as Float32Array;
+          for (let b = 0; b < slots.length; b++) scores[slots[b]!] = blockScores[b]!;
+        }
       }
     }
     return scores;
   }
 
   /** The `k` best documents, best first; equal scores keep insertion order so rankings are reproducible. */
-  async topK(query: TokenVectors, k: number): Promise<RankedSlot[]> {
-    return topK(await this.scoreAll(query), k);
+  async topK(query: TokenVectors, k: number, opts: MaxSimScoreOptions = {}): Promise<RankedSlot[]> {
+    return topK(await this.scoreAll(query, opts), k);
+  }
+
+  /**
+   * Bytes held for the documents: packed vectors, per-row masks and gather rows, slot maps, and documents
+   * added but not packed yet.
+   */
+  residentBytes(): number {
+    let bytes = 0;
+    for (const packing of Object.values(this.packings)) {
+      for (const doc of packing.pending) bytes += doc.rows.byteLength + (doc.keep?.byteLength ?? 0);
+      for (const b of packing.blocks) {
+        bytes += b.data.byteLength + b.slots.byteLength + b.counts.byteLength + (b.keep?.byteLength ?? 0);
+        if (b.gathered) bytes += b.gathered.rows.byteLength + b.gathered.empty.byteLength;
+      }
+    }
+    return bytes;
   }
 
   /** Packs everything added so far now rather than at the first query (for timing packing apart). */
@@ -207,11 +252,18 @@ export class MaxSimIndex {
       const packing = this.packings[precision];
       packing.blocks = [];
       packing.pending = [];
-      if (packing.session) {
-        packing.session = null;
-        await releaseMaxSimSession(this.dim, precision, this.threads);
+      for (const rows of ['all', 'gather'] as const) {
+        if (!packing.sessions[rows]) continue;
+        packing.sessions[rows] = null;
+        await releaseMaxSimSession(this.dim, precision, this.threads, rows);
       }
     }
+  }
+
+  private session(precision: BlockPrecision, rows: MaxSimRows): Promise<ort.InferenceSession> {
+    const sessions = this.packings[precision].sessions;
+    sessions[rows] ??= acquireMaxSimSession(this.dim, precision, this.threads, rows);
+    return sessions[rows];
   }
 
   /**
@@ -224,11 +276,11 @@ export class MaxSimIndex {
     if (packing.blocks.length <= 2 * needed + 8) return;
     const docs: PendingDoc[] = [];
     for (const block of packing.blocks) {
-      const data = block.tensor.data as StoredVectors;
       const stride = block.length * this.dim;
       for (let b = 0; b < block.slots.length; b++) {
         const count = block.counts[b]!;
-        docs.push({ slot: block.slots[b]!, rows: data.subarray(b * stride, b * stride + count * this.dim), count });
+        const keep = block.keep?.subarray(b * block.length, b * block.length + count);
+        docs.push({ slot: block.slots[b]!, rows: block.data.subarray(b * stride, b * stride + count * this.dim), count, keep: keep?.includes(0) ? keep : null });
       }
     }
     packing.blocks = packBlocks(docs, this.dim, precision, this.blockRows[precision]);
@@ -240,7 +292,7 @@ export class MaxSimIndex {
 }
 
 function emptyPacking(): Packing {
-  return { pending: [], pendingRows: 0, blocks: [], packedRows: 0, session: null };
+  return { pending: [], pendingRows: 0, blocks: [], packedRows: 0, sessions: { all: null, gather: null } };
 }
 
 /** Sorts documents by length and cuts them into blocks of at most `blockRows` padded rows (one document at least). */
@@ -263,6 +315,7 @@ function packBlock(docs: PendingDoc[], dim: number, precision: BlockPrecision): 
   const data = precision === 'fp16' ? new Uint16Array(docs.length * stride) : new Float32Array(docs.length * stride);
   const slots = new Int32Array(docs.length);
   const counts = new Int32Array(docs.length);
+  const keep = docs.some((doc) => doc.keep) ? new Uint8Array(docs.length * length).fill(1) : null;
   docs.forEach((doc, b) => {
     const base = b * stride;
     data.set(doc.rows as never, base);
@@ -270,10 +323,39 @@ function packBlock(docs: PendingDoc[], dim: number, precision: BlockPrecision): 
     for (let r = doc.count; r < length; r++) data.set(first as never, base + r * dim);
     slots[b] = doc.slot;
     counts[b] = doc.count;
+    if (doc.keep) keep!.set(doc.keep, b * length);
   });
   const tensor =
     data instanceof Uint16Array ? new ort.Tensor('float16', data, [docs.length, length, dim]) : new ort.Tensor('float32', data, [docs.length, length, dim]);
-  return { tensor, length, slots, counts };
+  return { tensor, data, length, slots, counts, keep, gathered: null };
+}
+
+/**
+ * For each document of a masked block, the flat block rows of its scorable tokens, padded to the block's
+ * longest such list with copies of its first one. A document with none points at any row of its own and is
+ * given 0 after scoring.
+ */
+function gatherRows(block: Block): GatheredRows {
+  const { length, counts, keep } = block;
+  const docs = counts.length;
+  let width = 1;
+  for (let b = 0; b < docs; b++) {
+    let kept = 0;
+    for (let j = 0; j < counts[b]!; j++) kept += keep![b * length + j]!;
+    if (kept > width) width = kept;
+  }
+  const rows = new Int32Array(docs * width);
+  const empty: number[] = [];
+  for (let b = 0; b < docs; b++) {
+    let at = b * width;
+    for (let j = 0; j < counts[b]!; j++) if (keep![b * length + j]) rows[at++] = b * length + j;
+    if (at === b * width) {
+      empty.push(b);
+      rows[at++] = b * length;
+    }
+    rows.fill(rows[b * width]!, at, (b + 1) * width);
+  }
+  return { tensor: new ort.Tensor('int32', rows, [docs, width]), rows, empty: Int32Array.from(empty) };
 }
 
 /** `[Q, dim]` row-major to `[dim, Q]`, the right-hand operand of the block MatMul. */

@@ -32,6 +32,11 @@ export class PooledVectorIndex {
     return this.ids.length;
   }
 
+  /** The vector buffer (grown by doubling) and, roughly, the id strings. */
+  residentBytes(): number {
+    return this.data.byteLength + this.ids.length * 48;
+  }
+
   add(docId: string, vector: Float32Array): void {
     if (vector.length !== this.dim) throw new Error(`pooled vector has ${vector.length} dims, index has ${this.dim}`);
     if ((this.ids.length + 1) * this.dim > this.data.length) {

@@ -373,6 +373,18 @@ export class SaegimStore {
     }
   }
 
+  /** As docVectorsWithIds, with each passage's title and text, read in the same pass (what masking punctuation needs). */
+  *docVectorsWithPassages(collectionId: number): IterableIterator<StoredDocVectors & { docId: string; title?: string; text: string }> {
+    const precision = this.vectorIndex(collectionId)?.precision ?? 'fp16';
+    const stmt = this.stmt(
+      `SELECT v.ord, v.n_tokens, v.vectors, v.offsets, v.token_ids, v.pooled, d.doc_id, d.title, d.text FROM doc_vectors v
+       JOIN documents d ON d.collection_id = v.collection_id AND d.ord = v.ord WHERE v.collection_id = ? ORDER BY v.ord`,
+    );
+    for (const row of stmt.iterate(collectionId) as IterableIterator<RawVectorsRow & { doc_id: string; title: string | null; text: string }>) {
+      yield { ...decodeVectorsRow(row, precision), docId: row.doc_id, ...(row.title === null ? {} : { title: row.title }), text: row.text };
+    }
+  }
+
   /** Every indexed passage's pooled vector with its id, in ord order, without reading the token vectors. */
   *pooledVectorsWithIds(collectionId: number): IterableIterator<{ docId: string; pooled: Float32Array }> {
     const stmt = this.stmt(

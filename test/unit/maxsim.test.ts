@@ -171,6 +171,64 @@ describe('MaxSimIndex', () => {
     expect(index.blockShapes().length).toBeLessThanOrEqual(2 * Math.ceil(rows / 256) + 8);
   });
 
+  it('serves both punctuation settings from one packing, scoring as an index packed for each setting', async () => {
+    const random = mulberry32(16);
+    const docs = randomDocs(random, 150, dim);
+    const halves = docs.map((d) => floatsToHalves(d.vectors.data));
+    const both = newIndex(dim);
+    docs.forEach((d, i) => both.add(halves[i]!, d.vectors.length, d.mask));
+    // The packings the index used to hold, one per setting: masked rows dropped, and every row kept.
+    const dropped = newIndex(dim);
+    const whole = newIndex(dim);
+    docs.forEach((d, i) => {
+      const kept = d.mask ? [...d.mask.keys()].filter((j) => d.mask![j]) : [...Array(d.vectors.length).keys()];
+      const rows = new Uint16Array(kept.length * dim);
+      kept.forEach((j, r) => rows.set(halves[i]!.subarray(j * dim, (j + 1) * dim), r * dim));
+      dropped.add(rows, kept.length);
+      whole.add(halves[i]!, d.vectors.length);
+    });
+    const shapes = () => JSON.stringify(both.blockShapes());
+    for (const qLength of [1, 9, 32]) {
+      const query = unitVectors(random, qLength, dim);
+      const skipping = await both.scoreAll(query, { skipMasked: true });
+      const scoringAll = await both.scoreAll(query, { skipMasked: false });
+      expect(await both.scoreAll(query)).toEqual(skipping);
+      const before = shapes();
+      expect(Array.from(scoringAll)).toEqual(Array.from(await whole.scoreAll(query)));
+      const old = await dropped.scoreAll(query);
+      docs.forEach((d, i) => {
+        const widened = { length: d.vectors.length, dim, data: halvesToFloats(halves[i]!) };
+        // sgemm tiles the gathered rows differently from a block packed without them: float32 rounding, not bits.
+        expect(Math.abs(skipping[i]! - old[i]!)).toBeLessThan(1e-5);
+        expect(Math.abs(skipping[i]! - maxSimScore(query, widened, d.mask))).toBeLessThan(EXACT);
+        expect(Math.abs(scoringAll[i]! - maxSimScore(query, widened))).toBeLessThan(EXACT);
+      });
+      expect(shapes()).toBe(before);
+      expect((await both.topK(query, 5, { skipMasked: false })).map((t) => t.index)).toEqual((await whole.topK(query, 5)).map((t) => t.index));
+    }
+    // One copy of the vectors: the masks and gather rows add a few bytes a row, not a second packing.
+    const rows = docs.reduce((sum, d) => sum + Math.max(1, d.vectors.length), 0);
+    expect(both.blockShapes().reduce((sum, b) => sum + b.docs * b.length, 0)).toBe(whole.blockShapes().reduce((sum, b) => sum + b.docs * b.length, 0));
+    expect(both.residentBytes()).toBeGreaterThanOrEqual(whole.residentBytes());
+    expect(both.residentBytes() - whole.residentBytes()).toBeLessThanOrEqual(rows * (1 + 4));
+    expect(both.residentBytes() + dropped.residentBytes()).toBeGreaterThan(1.5 * whole.residentBytes());
+  });
+
+  it('keeps a skipped token out of the maximum even when every scorable token scores below zero', async () => {
+    // Query token (1, 0); the document's scorable tokens point away from it, its masked one along it.
+    const index = newIndex(2);
+    const doc = Float32Array.from([-1, 0, 1, 0, -0.6, -0.8]);
+    index.add(doc, 3, Uint8Array.from([1, 0, 1]));
+    index.add(doc, 3, Uint8Array.from([0, 0, 0]));
+    const query: TokenVectors = { length: 1, dim: 2, data: Float32Array.from([1, 0]) };
+    const skipping = await index.scoreAll(query, { skipMasked: true });
+    expect(skipping[0]).toBeCloseTo(-0.6, 6);
+    // Nothing left to match scores 0, as the naive loop gives it.
+    expect(skipping[1]).toBe(0);
+    expect(maxSimScore(query, { length: 3, dim: 2, data: doc }, Uint8Array.from([0, 0, 0]))).toBe(0);
+    expect(Array.from(await index.scoreAll(query, { skipMasked: false }))).toEqual([1, 1]);
+  });
+
   it('returns zeros for an empty query and nothing for an empty index', async () => {
     const index = newIndex(dim);
     expect(await index.scoreAll({ length: 3, dim, data: new Float32Array(3 * dim) })).toHaveLength(0);
