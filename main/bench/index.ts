@@ -4,6 +4,7 @@ import { benchBurst } from './burst.js';
 import { benchEncode } from './encode.js';
 import { benchIngest, parseStages } from './ingest.js';
 import { benchMaxSim } from './maxsim.js';
+import { benchMaxSimWithPeers } from './maxsim-peers.js';
 import { benchScale } from './scale.js';
 
 export interface BenchFlags {
@@ -17,7 +18,7 @@ export interface BenchFlags {
   model?: string;
   /** encode, ingest: onnxruntime sessions in worker threads (0: on the main thread). */
   workers?: number;
-  /** encode: run the onnxruntime-Python peer (tools/bench_encode_ort.py) between our runs. */
+  /** encode: run the onnxruntime-Python peer (tools/bench_encode_ort.py) between our runs; maxsim: maxsim-cpu and numpy (tools/bench_maxsim_peers.py). */
   peer?: boolean;
   /** encode: timed runs of each engine. */
   rounds?: number;
@@ -49,18 +50,21 @@ export interface BenchFlags {
 /** `saegim bench <what>`: figures for the README, never pass/fail checks. */
 export async function runBenchmark(what: string, flags: BenchFlags): Promise<Record<string, unknown>> {
   switch (what) {
-    case 'maxsim':
+    case 'maxsim': {
+      const options = {
+        docs: flags.docs ?? 20000,
+        docTokens: flags.docTokens ?? 128,
+        queryTokens: flags.queryTokens ?? 32,
+        dim: flags.dim ?? 128,
+        precision: flags.precision ?? 'fp32',
+        queries: flags.queries,
+        threads: flags.threads,
+      } as const;
+      if (flags.peer) return benchMaxSimWithPeers(options, flags.rounds ?? 3);
       return {
-        ...(await benchMaxSim({
-          docs: flags.docs ?? 20000,
-          docTokens: flags.docTokens ?? 128,
-          queryTokens: flags.queryTokens ?? 32,
-          dim: flags.dim ?? 128,
-          precision: flags.precision ?? 'fp32',
-          queries: flags.queries,
-          threads: flags.threads,
-        })),
+        ...(await benchMaxSim(options)),
       };
+    }
     case 'bm25':
       return { ...(await benchBm25({ docs: flags.docs, queries: flags.queries })) };
     case 'encode':

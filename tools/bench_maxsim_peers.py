@@ -1,0 +1,76 @@
+"""MaxSim peers for `saegim bench maxsim --peer`: mixedbread's maxsim-cpu and numpy, on the same workload.
+
+    .venv-bench/bin/python tools/bench_maxsim_peers.py --docs 20000 --doc-tokens 128 --query-tokens 32 --dim 128
+
+One query of random unit vectors scored exactly against every document held in memory as float32, as the
+app's benchmark does. Prints one JSON object: docs/s (best of --repeats) for each peer. numpy's speed depends on
+its BLAS; OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE should be unset in the calling environment.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import time
+
+import numpy as np
+
+
+def unit(rng: np.random.Generator, *shape: int) -> np.ndarray:
+    x = rng.standard_normal(shape, dtype=np.float32)
+    return x / np.linalg.norm(x, axis=-1, keepdims=True)
+
+
+def best_rate(fn, docs: int, repeats: int) -> float:
+    fn()
+    best = float("inf")
+    for _ in range(repeats):
+        started = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - started)
+    return docs / best
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--docs", type=int, default=20000)
+    ap.add_argument("--doc-tokens", type=int, default=128)
+    ap.add_argument("--query-tokens", type=int, default=32)
+    ap.add_argument("--dim", type=int, default=128)
+    ap.add_argument("--repeats", type=int, default=5)
+    ap.add_argument("--block", type=int, default=256, help="numpy: documents per sgemm")
+    args = ap.parse_args()
+
+    rng = np.random.default_rng(0)
+    docs = unit(rng, args.docs, args.doc_tokens, args.dim)
+    query = unit(rng, args.query_tokens, args.dim)
+    out: dict[str, object] = {}
+
+    flat = docs.reshape(-1, args.dim)
+    scores = np.empty(args.docs, dtype=np.float32)
+
+    def numpy_scan() -> None:
+        per = args.block * args.doc_tokens
+        for start in range(0, args.docs, args.block):
+            block = flat[start * args.doc_tokens : start * args.doc_tokens + per]
+            sims = query @ block.T
+            n = block.shape[0] // args.doc_tokens
+            scores[start : start + n] = sims.reshape(args.query_tokens, n, args.doc_tokens).max(axis=2).sum(axis=0)
+
+    out["numpy_docs_per_s"] = best_rate(numpy_scan, args.docs, args.repeats)
+    try:
+        import maxsim_cpu
+
+        check = maxsim_cpu.maxsim_scores(query, docs[:64])
+        numpy_scan()
+        if not np.allclose(check, scores[:64], atol=1e-3):
+            raise SystemExit("maxsim-cpu and numpy disagree on the scores")
+        out["maxsim_cpu_docs_per_s"] = best_rate(lambda: maxsim_cpu.maxsim_scores(query, docs), args.docs, args.repeats)
+        out["maxsim_cpu_version"] = getattr(maxsim_cpu, "__version__", "0.1.0")
+    except ImportError:
+        out["maxsim_cpu_docs_per_s"] = None
+    out["numpy_version"] = np.__version__
+    print(json.dumps(out))
+
+
+if __name__ == "__main__":
+    main()
