@@ -156,6 +156,12 @@ export type FusionInfo =
   | { method: 'rrf'; k: number; depth: number }
   | { method: 'wsum'; norm: 'min-max'; depth: number; weights: { mvr: number; bm25: number }; source: 'model' | 'default'; chosenOn?: string };
 
+/** `model`: the collection's model's query skiplist and token weights; `plain`: every query token weighs 1. */
+export type QueryScoring = 'model' | 'plain';
+
+/** `auto`: the model's recorded fusion, RRF when it has none. */
+export type FusionChoice = 'auto' | 'rrf' | 'wsum';
+
 /** `model`: the model's pooled output (trained as one vector); `mean`: the re-normalised mean of the token vectors. */
 export type PoolingKind = 'model' | 'mean';
 
@@ -203,7 +209,7 @@ export interface Explanation {
    * How the score was summed: `model` weights each query token as `queryTokens[i].weight` says
    * (contributions[i] = weight · similarity[i][best[i]]), `plain` weighs every token 1.
    */
-  queryScoring?: 'model' | 'plain';
+  queryScoring?: QueryScoring;
   /**
    * Where BM25's terms for the query (Hangul character bigrams, whole words otherwise) occur in `docText`,
    * merged `[start, end)` spans: what the lexical match and MaxSim can be seen to agree on.
@@ -288,7 +294,7 @@ export interface EvaluationReport {
   runs: Partial<Record<SearchMethod, string>>;
   seconds: number;
   /** How MaxSim weighed query tokens in this run (absent in reports saved before it was recorded). */
-  queryScoring?: 'model' | 'plain';
+  queryScoring?: QueryScoring;
   /** How hybrid fused, when it ran. */
   fusion?: FusionInfo;
   /** Where SVR's vectors came from, when it ran. */

@@ -1,4 +1,4 @@
-import type { FusionInfo, PoolingKind } from './api.js';
+import type { FusionInfo, PoolingKind, QueryScoring } from './api.js';
 
 /** One line on how hybrid fused, the same in the CLI and the app. */
 export function describeFusion(f: FusionInfo): string {
@@ -11,6 +11,6 @@ export function describePooling(p: PoolingKind): string {
   return p === 'model' ? "the model's pooled output" : 'the mean of the token vectors';
 }
 
-export function describeQueryScoring(s: 'model' | 'plain'): string {
+export function describeQueryScoring(s: QueryScoring): string {
   return s === 'model' ? "the model's query weights (skiplisted tokens count 0)" : 'every query token weighs 1';
 }

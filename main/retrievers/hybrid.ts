@@ -1,4 +1,4 @@
-import type { FusionInfo } from '../contract/api.js';
+import type { FusionChoice, FusionInfo } from '../contract/api.js';
 import type { EncoderManifest } from '../encoders/manifest.js';
 import { reciprocalRankFusion, weightedSumFusion } from '../search/hybrid.js';
 import { registerRetriever, type Retriever } from './retriever.js';
@@ -30,7 +30,7 @@ export const hybridRetriever: Retriever = {
 
 registerRetriever(hybridRetriever);
 
-export type FusionChoice = 'auto' | 'rrf' | 'wsum';
+export type { FusionChoice };
 
 /**
  * The fusion a request gets: `auto` is what the model recorded (encoder.json "fusion"), or RRF without one;

@@ -1,7 +1,7 @@
+import type { QueryScoring } from '../contract/api.js';
 import type { EncodedText, TokenVectors } from '../contract/types.js';
 
-/** `model`: the model's query skiplist and token weights; `plain`: every query token weighs 1. */
-export type QueryScoring = 'model' | 'plain';
+export type { QueryScoring };
 
 /**
  * Each query token's weight in the MaxSim sum under `scoring`; null when every token weighs 1 — and when the

@@ -1,11 +1,8 @@
-import type { EvaluationReport, Explanation, FusionInfo, MethodResult } from '../../../main/contract/api.js';
+import type { EvaluationReport, Explanation, FusionChoice, FusionInfo, MethodResult, QueryScoring } from '../../../main/contract/api.js';
 import { describeFusion, describePooling, describeQueryScoring } from '../../../main/contract/describe.js';
 import type { SearchMethod } from '../../../main/contract/types.js';
 
-/** How MaxSim weighs query tokens (the engine's `queryScoring`). */
-export type QueryScoring = 'model' | 'plain';
-/** Which fusion hybrid runs (the engine's `fusion` request option). */
-export type FusionChoice = 'auto' | 'rrf' | 'wsum';
+export type { FusionChoice, QueryScoring };
 
 export const FUSION_CHOICES: ReadonlyArray<{ value: FusionChoice; label: string }> = [
   { value: 'auto', label: '모델의 방식' },
