@@ -37,8 +37,8 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 
 /**
  * The exact kernel against maxsim-cpu (mixedbread) and numpy on the same workload, in rounds that alternate
- * ours and theirs so that every figure sees the same machine load; medians of the rounds. Ours is fp32 here,
- * as the peers are.
+ * ours and theirs so that every figure sees the same machine load; medians over the rounds of each side's fastest
+ * query. Ours is fp32 here, as the peers are.
  */
 export async function benchMaxSimWithPeers(opts: MaxSimBenchOptions, rounds = 3): Promise<Record<string, unknown>> {
   const ours: MaxSimBenchResult[] = [];
@@ -47,7 +47,9 @@ export async function benchMaxSimWithPeers(opts: MaxSimBenchOptions, rounds = 3)
     ours.push(await benchMaxSim({ ...opts, precision: 'fp32', maskedShare: 0 }));
     peers.push(runPeers(opts));
   }
-  const saegim = median(ours.map((o) => o.docs_per_s));
+  // The peers report their best of five runs; ours is put on the same footing (fastest of its timed queries).
+  const best = (o: MaxSimBenchResult) => o.docs / (o.best_ms_per_query / 1000);
+  const saegim = median(ours.map(best));
   const mxs = peers.every((p) => p.maxsim_cpu_docs_per_s !== null) ? median(peers.map((p) => p.maxsim_cpu_docs_per_s!)) : null;
   const numpy = median(peers.map((p) => p.numpy_docs_per_s));
   return {
@@ -57,8 +59,9 @@ export async function benchMaxSimWithPeers(opts: MaxSimBenchOptions, rounds = 3)
     dim: opts.dim,
     rounds,
     threads: ours[0]!.threads,
-    docs_per_s: saegim,
-    docs_per_s_rounds: ours.map((o) => o.docs_per_s),
+    best_docs_per_s: saegim,
+    best_docs_per_s_rounds: ours.map(best),
+    mean_docs_per_s_rounds: ours.map((o) => o.docs_per_s),
     maxsim_cpu_docs_per_s: mxs,
     maxsim_cpu_rounds: peers.map((p) => p.maxsim_cpu_docs_per_s),
     numpy_docs_per_s: numpy,
