@@ -14,10 +14,7 @@ import time
 
 import numpy as np
 
-
-def unit(rng: np.random.Generator, *shape: int) -> np.ndarray:
-    x = rng.standard_normal(shape, dtype=np.float32)
-    return x / np.linalg.norm(x, axis=-1, keepdims=True)
+from bench_maxsim_numpy import score_blocks, unit
 
 
 def best_rate(fn, docs: int, repeats: int) -> float:
@@ -49,12 +46,7 @@ def main() -> None:
     scores = np.empty(args.docs, dtype=np.float32)
 
     def numpy_scan() -> None:
-        per = args.block * args.doc_tokens
-        for start in range(0, args.docs, args.block):
-            block = flat[start * args.doc_tokens : start * args.doc_tokens + per]
-            sims = query @ block.T
-            n = block.shape[0] // args.doc_tokens
-            scores[start : start + n] = sims.reshape(args.query_tokens, n, args.doc_tokens).max(axis=2).sum(axis=0)
+        score_blocks(query, flat, args.doc_tokens, args.block, scores)
 
     out["numpy_docs_per_s"] = best_rate(numpy_scan, args.docs, args.repeats)
     try:

@@ -85,8 +85,6 @@ interface SideRules {
   zeroWeightIds: Set<number>;
   /** Output giving each kept token its MaxSim weight (queries only), or null. */
   weightsOutput: string | null;
-  /** Whether this side's outputs carry `weights` at all (a skiplist or a weights output). */
-  weighted: boolean;
   /** ONNX outputs this side fetches: the hidden states first, then weights and pooled ones when used. */
   outputs: string[];
 }
@@ -214,7 +212,6 @@ export class TokenEncoder {
         labelRoles: false,
         zeroWeightIds: idsOf(manifest.querySkiplist),
         weightsOutput: queryWeights,
-        weighted: manifest.querySkiplist.length > 0 || queryWeights !== null,
         outputs: sideOutputs(queryWeights),
       },
       document: {
@@ -229,7 +226,6 @@ export class TokenEncoder {
         labelRoles: false,
         zeroWeightIds: new Set(),
         weightsOutput: null,
-        weighted: false,
         outputs: sideOutputs(null),
       },
     };
@@ -409,7 +405,8 @@ export class TokenEncoder {
     const offsets = new Array<[number, number]>(keep.length);
     const ids = new Array<number>(keep.length);
     const roles = side.labelRoles ? new Array<TokenRole>(keep.length) : undefined;
-    const weights = side.weighted ? new Array<number>(keep.length) : undefined;
+    // Outputs carry weights only where the side has a skiplist or a weights output.
+    const weights = side.zeroWeightIds.size > 0 || side.weightsOutput !== null ? new Array<number>(keep.length) : undefined;
     for (let k = 0; k < keep.length; k++) {
       const j = keep[k]!;
       const base = (row * out.length + j) * hidden;

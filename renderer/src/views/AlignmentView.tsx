@@ -39,6 +39,18 @@ function knownRank(target: AlignmentTarget): { rank?: number } {
   return typeof rank === 'number' && (target.ranksScoring ?? 'model') === targetScoring(target) ? { rank } : {};
 }
 
+/** What explain and ablate of the shown passage are both asked with. */
+function shownPassageRequest(target: AlignmentTarget) {
+  return {
+    collection: target.collection,
+    query: target.query,
+    docId: target.docId,
+    skipPunctuation: target.skipPunctuation,
+    queryScoring: targetScoring(target),
+    ...knownRank(target),
+  };
+}
+
 export interface AlignmentTarget {
   collection: string;
   query: string;
@@ -134,14 +146,7 @@ export function AlignmentView({ client, target, visible, onBack, onScoringChange
     client
       // The MVR rank the search already found spares the engine a scan of the collection; past the shown
       // top-k it is unknown, and the engine finds it.
-      .explain({
-        collection: target.collection,
-        query: target.query,
-        docId: target.docId,
-        skipPunctuation: target.skipPunctuation,
-        queryScoring: targetScoring(target),
-        ...knownRank(target),
-      })
+      .explain(shownPassageRequest(target))
       .then(
         (e) => {
           if (!live) return;
@@ -198,15 +203,7 @@ export function AlignmentView({ client, target, visible, onBack, onScoringChange
     const ticket = ++ablationTicket.current;
     setAblationError(null);
     client
-      .ablate({
-        collection: target.collection,
-        query: target.query,
-        docId: target.docId,
-        skipPunctuation: target.skipPunctuation,
-        queryScoring: targetScoring(target),
-        ...knownRank(target),
-        dropQueryTokens: [...next].sort((a, b) => a - b),
-      })
+      .ablate({ ...shownPassageRequest(target), dropQueryTokens: [...next].sort((a, b) => a - b) })
       .then(
         (a) => ticket === ablationTicket.current && setAblation(a),
         (err: unknown) => ticket === ablationTicket.current && setAblationError(asApiError(err)),
