@@ -134,7 +134,7 @@ export class CollectionIndex {
     if (!this.pooled) {
       const bound = this.store.vectorIndex(this.collectionId);
       if (!bound) throw new SaegimError('not-found', 'collection is not indexed yet (run saegim index)');
-      const pooled = new PooledVectorIndex(bound.dim);
+      const pooled = new PooledVectorIndex();
       for (const r of this.store.pooledVectorsWithIds(this.collectionId)) pooled.add(r.docId, r.pooled);
       this.pooled = pooled;
       this.onResidentChange();
@@ -180,7 +180,7 @@ export class CollectionIndex {
     const bound = this.store.vectorIndex(this.collectionId);
     if (!bound) throw new SaegimError('not-found', 'collection is not indexed yet (run saegim index)');
     const index = new MaxSimIndex({ dim: bound.dim, threads: this.threads });
-    const pooled = this.pooled ? null : new PooledVectorIndex(bound.dim);
+    const pooled = this.pooled ? null : new PooledVectorIndex();
     const docIds: string[] = [];
     for (const row of this.store.docVectorsWithPassages(this.collectionId)) {
       index.add(row.vectors, row.nTokens, punctuationMask(indexedText(row), row.offsets, row.nTokens));

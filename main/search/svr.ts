@@ -19,17 +19,27 @@ export function pooledVector(vectors: TokenVectors): Float32Array {
   return out;
 }
 
-/** Brute-force cosine index over pooled vectors, packed contiguously for cache-friendly scans. */
+/**
+ * Brute-force cosine index over pooled vectors, packed contiguously for cache-friendly scans. Its width is the
+ * first vector's unless given: a model's pooled output need not be as wide as its token vectors.
+ */
 export class PooledVectorIndex {
   private data: Float32Array;
   private ids: string[] = [];
+  private width: number | null;
 
-  constructor(readonly dim: number, capacity = 1024) {
-    this.data = new Float32Array(dim * capacity);
+  constructor(dim: number | null = null, private readonly capacity = 1024) {
+    this.width = dim;
+    this.data = new Float32Array(dim === null ? 0 : dim * capacity);
   }
 
   get size(): number {
     return this.ids.length;
+  }
+
+  /** The vectors' width; null while an index created without one is empty. */
+  get dim(): number | null {
+    return this.width;
   }
 
   /** The vector buffer (grown by doubling) and, roughly, the id strings. */
@@ -38,20 +48,27 @@ export class PooledVectorIndex {
   }
 
   add(docId: string, vector: Float32Array): void {
-    if (vector.length !== this.dim) throw new Error(`pooled vector has ${vector.length} dims, index has ${this.dim}`);
-    if ((this.ids.length + 1) * this.dim > this.data.length) {
+    if (this.width === null) {
+      this.width = vector.length;
+      this.data = new Float32Array(vector.length * this.capacity);
+    }
+    const dim = this.width;
+    if (vector.length !== dim) throw new Error(`pooled vector has ${vector.length} dims, index has ${dim}`);
+    if ((this.ids.length + 1) * dim > this.data.length) {
       const grown = new Float32Array(this.data.length * 2);
       grown.set(this.data);
       this.data = grown;
     }
-    this.data.set(vector, this.ids.length * this.dim);
+    this.data.set(vector, this.ids.length * dim);
     this.ids.push(docId);
   }
 
   topK(query: Float32Array, k: number): ScoredPassage[] {
     const n = this.ids.length;
+    if (n === 0) return [];
+    const dim = this.width!;
+    if (query.length !== dim) throw new Error(`query vector has ${query.length} dims, pooled index has ${dim}`);
     const scores = new Float32Array(n);
-    const dim = this.dim;
     for (let i = 0; i < n; i++) {
       let s = 0;
       const base = i * dim;
