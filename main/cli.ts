@@ -332,6 +332,7 @@ export function buildProgram(): Command {
     .option('--projection <kind:width>', 'scale: build the compressed index on pca:W or random:W projected vectors')
     .option('--muvera <r,bits,proj>', 'scale: also measure MUVERA encodings as the candidate generator, e.g. 20,5,16')
     .option('--exact-chunk <n>', 'scale: passages held by the exact scan at once (default 200000)', parsePositiveInt)
+    .option('--index-dir <dir>', 'scale: keep the built index and exact results here; a later run over the same corpus reuses them')
     .option('--json', 'print JSON')
     .action(async (what: string, o) => {
       const result = await runBenchmark(what, o);

@@ -39,6 +39,8 @@ export interface BenchFlags {
   muvera?: string;
   /** scale: project the compressed index, "pca:128" or "random:128". */
   projection?: string;
+  /** scale: keep (and on a later run, reuse) the built index and the exact results in this directory. */
+  indexDir?: string;
   /** burst: concurrent searches. */
   searches?: number;
   /** burst: the engine on the HTTP thread instead of a worker thread. */
@@ -97,6 +99,7 @@ export async function runBenchmark(what: string, flags: BenchFlags): Promise<Rec
           muvera: parseMuvera(flags.muvera),
           projection: parseProjection(flags.projection),
           exactChunk: flags.exactChunk,
+          dir: flags.indexDir,
           threads: flags.threads,
           onProgress: (line) => process.stderr.write(`scale: ${line}\n`),
         })),

@@ -1,14 +1,15 @@
 import { spawn } from 'node:child_process';
-import { closeSync, existsSync, fsyncSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, mkdirSync, mkdtempSync, openSync, readFileSync, readSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { crc32 } from 'node:zlib';
 import { fileURLToPath } from 'node:url';
 import { SaegimError } from '../contract/errors.js';
 import type { TokenVectors } from '../contract/types.js';
 import { TokenEncoder } from '../encoders/onnx-encoder.js';
 import { mulberry32 } from '../eval/significance.js';
 import { bundledDatasetDir, bundledModelDir } from '../paths.js';
-import { buildCompressedIndex, CompressedIndex, searchDefaults, type CompressedSearchOptions } from '../search/compressed/index.js';
+import { buildCompressedIndex, CompressedIndex, searchDefaults, type CompressedIndexInfo, type CompressedSearchOptions } from '../search/compressed/index.js';
 import { MatMul } from '../search/compressed/ort-ops.js';
 import { gaussian, orthonormalizeColumns, type ProjectionOptions } from '../search/compressed/projection.js';
 import { floatsToHalvesInto } from '../search/compressed/spool.js';
@@ -40,7 +41,11 @@ export interface ScaleBenchOptions {
   projection?: ProjectionOptions;
   /** Passages held by the exact scan at once (default 200,000); larger collections are scanned in chunks. */
   exactChunk?: number;
-  /** Build the index here and keep it (default: a temporary directory, removed afterwards). */
+  /**
+   * Keep the compressed index, the exact fp16 vectors and the exact results in this directory (default: a
+   * temporary one, removed afterwards). A later run over the same synthetic corpus reuses them, so search
+   * parameters can be swept without rebuilding; build flags that differ from the kept index are refused.
+   */
   dir?: string;
   onProgress?: (line: string) => void;
 }
@@ -88,6 +93,9 @@ export interface ScaleBenchResult {
   exact_pack_s: number;
   /** The exact scan ran over this many chunks of at most `exactChunk` passages (times summed). */
   exact_chunks: number;
+  /** Whether the index and the exact results came from an earlier run kept in `dir`. */
+  reused_index: boolean;
+  reused_exact: boolean;
   muvera?: MuveraResult;
 }
 
@@ -243,8 +251,9 @@ class FlatVectorStore {
   constructor(
     readonly path: string,
     readonly values: number,
+    mode: 'write' | 'read' = 'write',
   ) {
-    this.fd = openSync(path, 'w+');
+    this.fd = openSync(path, mode === 'write' ? 'w+' : 'r');
     this.buffer = new Uint16Array(values);
   }
 
@@ -347,6 +356,74 @@ function encodeQuery(q: TokenVectors): EncodedQuery {
   return { length: q.length, dim: q.dim, data: Buffer.from(q.data.buffer, q.data.byteOffset, q.data.byteLength).toString('base64') };
 }
 
+/** What a kept directory was made from: a later run must synthesise exactly the same passages to reuse it. */
+interface CorpusKey {
+  passages: number;
+  doc_tokens: number;
+  dim: number;
+  noise: number;
+  seed: number;
+  /** CRC-32 of the real token vectors the passages are drawn from (changes with the bundled model). */
+  real_crc: number;
+}
+
+interface KeptRun {
+  corpus: CorpusKey;
+  build: { nbits: number; centroids: number; projection: string | null; build_s: number };
+}
+
+interface KeptExact {
+  queries: number;
+  tops: number[][];
+  times: number[];
+  pack_s: number;
+  chunks: number;
+}
+
+const KEPT_RUN = 'bench-scale.json';
+const KEPT_EXACT = 'exact.json';
+const KEPT_VECTORS = 'exact.f16';
+
+function realVectorsCrc(real: RealVectors): number {
+  let crc = 0;
+  for (const v of [...real.passages, ...real.queries]) crc = crc32(new Uint8Array(v.data.buffer, v.data.byteOffset, v.length * v.dim * 4), crc);
+  return crc;
+}
+
+function readKept<T>(file: string): T | null {
+  if (!existsSync(file)) return null;
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as T;
+  } catch (err) {
+    throw new SaegimError('bad-input', `${file}: not valid JSON (${(err as Error).message}); remove the directory to start over`);
+  }
+}
+
+function writeKept(file: string, value: unknown): void {
+  writeFileSync(`${file}.tmp`, JSON.stringify(value));
+  renameSync(`${file}.tmp`, file);
+}
+
+/** Refuses a kept directory made from another corpus, or a build flag that asks for another index. */
+function checkKept(kept: KeptRun, corpus: CorpusKey, opts: ScaleBenchOptions, file: string): void {
+  for (const key of Object.keys(corpus) as Array<keyof CorpusKey>) {
+    if (kept.corpus[key] !== corpus[key]) {
+      throw new SaegimError('bad-input', `${file}: kept for ${key} = ${kept.corpus[key]}, this run has ${corpus[key]}; use another --index-dir or remove this one`);
+    }
+  }
+  const projection = opts.projection ? `${opts.projection.kind}:${opts.projection.dim}` : null;
+  const asked: Array<[string, unknown, unknown]> = [
+    ['nbits', opts.nbits, kept.build.nbits],
+    ['centroids', opts.centroids, kept.build.centroids],
+    ['projection', projection, kept.build.projection],
+  ];
+  for (const [flag, want, have] of asked) {
+    if (want !== undefined && want !== have) {
+      throw new SaegimError('bad-input', `${file}: the kept index has ${flag} ${have ?? 'none'}, this run asks for ${want ?? 'none'}; use another --index-dir or remove this one`);
+    }
+  }
+}
+
 /**
  * Compressed index against the exact MaxSim scan on one synthetic collection: build time, size, search
  * latency and recall of the compressed top-10 against the exact top-10 computed in the same run.
@@ -358,30 +435,60 @@ export async function benchScale(opts: ScaleBenchOptions): Promise<ScaleBenchRes
   const real = await encodeRealVectors(opts.threads);
   const corpus = new SyntheticCorpus(real, opts.dim, opts.docTokens, opts.noise ?? 0.3, seed);
   const work = mkdtempSync(join(tmpdir(), 'saegim-scale-'));
-  const dir = opts.dir ?? join(work, 'index');
+  const keptDir = opts.dir ? resolve(opts.dir) : null;
+  const base = keptDir ?? work;
+  const dir = join(base, 'index');
+  const runFile = join(base, KEPT_RUN);
+  const corpusKey: CorpusKey = { passages: opts.passages, doc_tokens: opts.docTokens, dim: opts.dim, noise: opts.noise ?? 0.3, seed, real_crc: realVectorsCrc(real) };
   let store: FlatVectorStore | null = null;
   try {
-    // ── compressed: build, then search in a fresh process ───────────────────────────────────────────
-    function* stream(): Generator<{ vectors: Float32Array; nTokens: number }> {
-      for (let slot = 0; slot < opts.passages; slot++) yield { vectors: corpus.passage(slot), nTokens: opts.docTokens };
+    // ── compressed: build (or reuse the kept build), then search in a fresh process ───────────────────
+    let kept: KeptRun | null = null;
+    if (keptDir) {
+      mkdirSync(keptDir, { recursive: true });
+      kept = readKept<KeptRun>(runFile);
+      if (kept) checkKept(kept, corpusKey, opts, runFile);
+      else if (existsSync(dir)) throw new SaegimError('bad-input', `${dir} exists but ${runFile} does not: not a directory kept by bench scale`);
     }
-    const buildStarted = performance.now();
-    let lastLog = 0;
-    const info = await buildCompressedIndex(stream(), opts.dim, dir, {
-      nbits: opts.nbits,
-      centroids: opts.centroids,
-      projection: opts.projection,
-      seed,
-      threads: opts.threads,
-      totalDocs: opts.passages,
-      onProgress: (p) => {
-        const now = performance.now();
-        if (now - lastLog < 5000 && p.done < p.total) return;
-        lastLog = now;
-        log(`build: ${p.phase} ${p.done}/${p.total} (${((now - buildStarted) / 1000).toFixed(0)} s)`);
-      },
-    });
-    const buildSeconds = (performance.now() - buildStarted) / 1000;
+    let info: CompressedIndexInfo;
+    let buildSeconds: number;
+    if (kept) {
+      log(`reusing the index kept in ${dir}`);
+      const index = CompressedIndex.open(dir, { threads: opts.threads });
+      try {
+        info = index.info();
+      } finally {
+        index.close();
+      }
+      if (info.docs !== opts.passages) throw new SaegimError('bad-input', `${dir}: holds ${info.docs} passages, ${runFile} says ${opts.passages}; remove the directory to start over`);
+      buildSeconds = kept.build.build_s;
+    } else {
+      if (keptDir) rmSync(join(base, KEPT_EXACT), { force: true });
+      function* stream(): Generator<{ vectors: Float32Array; nTokens: number }> {
+        for (let slot = 0; slot < opts.passages; slot++) yield { vectors: corpus.passage(slot), nTokens: opts.docTokens };
+      }
+      const buildStarted = performance.now();
+      let lastLog = 0;
+      info = await buildCompressedIndex(stream(), opts.dim, dir, {
+        nbits: opts.nbits,
+        centroids: opts.centroids,
+        projection: opts.projection,
+        seed,
+        threads: opts.threads,
+        totalDocs: opts.passages,
+        onProgress: (p) => {
+          const now = performance.now();
+          if (now - lastLog < 5000 && p.done < p.total) return;
+          lastLog = now;
+          log(`build: ${p.phase} ${p.done}/${p.total} (${((now - buildStarted) / 1000).toFixed(0)} s)`);
+        },
+      });
+      buildSeconds = (performance.now() - buildStarted) / 1000;
+      if (keptDir) {
+        const projection = info.projection ? `${info.projection}:${info.dim}` : null;
+        writeKept(runFile, { corpus: corpusKey, build: { nbits: info.nbits, centroids: info.centroids, projection, build_s: buildSeconds } } satisfies KeptRun);
+      }
+    }
     const queries = Array.from({ length: queryCount + 1 }, (_, i) => corpus.query(i));
     const search: CompressedSearchOptions = { k: 10, nprobe: opts.nprobe, centroidThreshold: opts.centroidThreshold, candidates: opts.candidates };
     log('compressed search');
@@ -392,14 +499,20 @@ export async function benchScale(opts: ScaleBenchOptions): Promise<ScaleBenchRes
     // ── exact: pack fp16, time scoreAll; the same halves go to a flat file for the exact rerank ─────
     // Past `exactChunk` passages the exact index would not fit in memory (1M × 100 × 128 fp16 is 25.6 GB):
     // it is built, scored and released a chunk at a time, and a query's exact time is the sum over chunks.
-    log('exact index');
     const chunk = Math.max(1, opts.exactChunk ?? DEFAULT_EXACT_CHUNK);
-    const exactScores = queries.slice(1).map(() => new Float32Array(opts.passages));
-    const exactTimes = queries.slice(1).map(() => 0);
-    let packSeconds = 0;
-    store = new FlatVectorStore(join(work, 'exact.f16'), opts.docTokens * opts.dim);
+    const exactFile = join(base, KEPT_EXACT);
+    const keptExact = keptDir && !opts.muvera ? readKept<KeptExact>(exactFile) : null;
+    const reuseExact = keptExact !== null && keptExact.queries === queryCount;
+    // MUVERA needs every passage's exact score, which the kept results do not hold.
+    const exactScores = reuseExact ? [] : queries.slice(1).map(() => new Float32Array(opts.passages));
+    const exactTimes = reuseExact ? keptExact.times : queries.slice(1).map(() => 0);
+    let packSeconds = reuseExact ? keptExact.pack_s : 0;
+    const vectorsFile = join(base, KEPT_VECTORS);
+    if (reuseExact) log('reusing the kept exact results');
+    else log('exact index');
+    store = new FlatVectorStore(vectorsFile, opts.docTokens * opts.dim, reuseExact ? 'read' : 'write');
     const halves = new Uint16Array(opts.docTokens * opts.dim);
-    for (let first = 0; first < opts.passages; first += chunk) {
+    for (let first = 0; first < opts.passages && !reuseExact; first += chunk) {
       const last = Math.min(opts.passages, first + chunk);
       const exact = new MaxSimIndex({ dim: opts.dim, threads: opts.threads });
       try {
@@ -423,8 +536,11 @@ export async function benchScale(opts: ScaleBenchOptions): Promise<ScaleBenchRes
       }
       if (last < opts.passages) log(`exact: ${last}/${opts.passages}`);
     }
-    store.finish();
-    const exactTops = exactScores.map((s) => topK(s, 10).map((r) => r.index));
+    const exactTops = reuseExact ? keptExact.tops : exactScores.map((s) => topK(s, 10).map((r) => r.index));
+    if (!reuseExact) {
+      store.finish();
+      if (keptDir) writeKept(exactFile, { queries: queryCount, tops: exactTops, times: exactTimes, pack_s: packSeconds, chunks: Math.ceil(opts.passages / chunk) } satisfies KeptExact);
+    }
     const overlap = (got: number[][]): number =>
       got.reduce((sum, top, i) => sum + top.filter((slot) => exactTops[i]!.includes(slot)).length, 0) / (10 * got.length);
 
@@ -493,7 +609,9 @@ export async function benchScale(opts: ScaleBenchOptions): Promise<ScaleBenchRes
       exact_rerank_p95_ms: percentile(exactRerankTimes, 0.95),
       stages: reply.stages,
       exact_pack_s: packSeconds,
-      exact_chunks: Math.ceil(opts.passages / chunk),
+      exact_chunks: reuseExact ? keptExact.chunks : Math.ceil(opts.passages / chunk),
+      reused_index: kept !== null,
+      reused_exact: reuseExact,
       ...(opts.muvera ? { muvera: await benchMuvera(corpus, opts, queries.slice(1), exactTops, exactScores) } : {}),
     };
   } finally {

@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { benchScale, SyntheticCorpus, type RealVectors } from '../../main/bench/scale.js';
 import { runBenchmark } from '../../main/bench/index.js';
@@ -45,4 +48,30 @@ describe('scale benchmark', () => {
     expect(result.recall_at_10_exact_rerank as number).toBeGreaterThanOrEqual(result.recall_at_10 as number);
     await expect(benchScale({ passages: 0, docTokens: 8, dim: 16 })).rejects.toThrow();
   }, 120_000);
+
+  it('keeps the index and exact results in --index-dir and reuses them for another sweep of search flags', async () => {
+    const kept = mkdtempSync(join(tmpdir(), 'saegim-scale-kept-'));
+    try {
+      const flags = { passages: 200, docTokens: 16, dim: 32, queries: 3, threads: 1, indexDir: kept };
+      const first = await runBenchmark('scale', flags);
+      expect(first.reused_index).toBe(false);
+      expect(first.reused_exact).toBe(false);
+      const manifest = statSync(join(kept, 'index', 'manifest.json')).mtimeMs;
+      const second = await runBenchmark('scale', { ...flags, nprobe: 2 });
+      expect(second.reused_index).toBe(true);
+      expect(second.reused_exact).toBe(true);
+      expect(second.nprobe).toBe(2);
+      expect(second.build_s).toBe(first.build_s);
+      expect(second.exact_p50_ms).toBe(first.exact_p50_ms);
+      expect(statSync(join(kept, 'index', 'manifest.json')).mtimeMs).toBe(manifest);
+      // Same index, same queries, default search flags: the same answers as the run that built it.
+      const third = await runBenchmark('scale', flags);
+      expect(third.recall_at_10).toBe(first.recall_at_10);
+      expect(third.recall_at_10_exact_rerank).toBe(first.recall_at_10_exact_rerank);
+      await expect(runBenchmark('scale', { ...flags, nbits: 1 })).rejects.toThrow(/bench-scale\.json.*nbits 2.*asks for 1/);
+      await expect(runBenchmark('scale', { ...flags, passages: 300 })).rejects.toThrow(/bench-scale\.json.*passages = 200, this run has 300/);
+    } finally {
+      rmSync(kept, { recursive: true, force: true });
+    }
+  }, 240_000);
 });
