@@ -336,3 +336,64 @@ def test_cached_best_matches_give_the_training_maxsim():
     w = qm * torch.rand(3, 5)
     cached = heads.weighted_maxsim_from_matches(heads.best_matches(q, d, dm), w)
     assert torch.allclose(cached, train.maxsim_scores(q, w, d, dm), atol=1e-5)
+
+
+def test_attention_pooling_starts_as_the_mean_then_learns_which_tokens_count():
+    from dataclasses import replace
+
+    torch.manual_seed(3)
+    mean_model = DiffusionEncoder(CFG).eval()
+    torch.manual_seed(3)
+    attn_model = DiffusionEncoder(replace(CFG, pooling="attention")).eval()
+    ids = torch.tensor([[2, 40, 41, 42, 3, 0], [2, 50, 51, 3, 0, 0]])
+    mask = torch.tensor([[1, 1, 1, 1, 1, 0], [1, 1, 1, 1, 0, 0]])
+    keep = train.content_mask(ids, mask, [2, 3])
+    with torch.no_grad():
+        hidden = mean_model.hidden_states(ids, mask)
+        assert torch.allclose(attn_model.pooled(hidden, keep), mean_model.pooled(hidden, keep), atol=1e-6)
+        # A score that favours one token pulls the pooled vector towards that token alone; padding and
+        # special tokens get no weight whatever their score.
+        attn_model.pool_score.weight.copy_(hidden[0, 2] * 50)
+        sharp = attn_model.pooled(hidden, keep)
+        alone = torch.nn.functional.normalize(attn_model.pooled_head(hidden[0, 2]), dim=-1)
+        assert torch.allclose(sharp[0], alone, atol=1e-3)
+        hidden_noise = hidden.clone()
+        hidden_noise[0, 0] += 100.0  # [CLS]
+        hidden_noise[0, 5] += 100.0  # padding
+        assert torch.allclose(attn_model.pooled(hidden_noise, keep)[0], sharp[0], atol=1e-5)
+    with pytest.raises(ValueError, match="pooling"):
+        DiffusionEncoder(replace(CFG, pooling="max"))
+
+
+def test_cached_hidden_states_from_onnxruntime_match_the_torch_encoder(tmp_path):
+    import onnxruntime as ort
+
+    import heads
+
+    class Tok:
+        """The slice of tokenizers.Tokenizer that cache_hidden uses, over fixed id lists."""
+
+        def __init__(self, rows):
+            self.rows = rows
+            self.limit = None
+
+        def enable_truncation(self, limit):
+            self.limit = limit
+
+        def encode_batch(self, texts):
+            return [type("E", (), {"ids": self.rows[int(t)][: self.limit]})() for t in texts]
+
+    model = make_model(9)
+    ids = torch.tensor([[2, 40, 41, 42, 3]])
+    torch.onnx.export(LastHiddenState(model, [2, 3]).eval(), (ids, torch.ones_like(ids)), str(tmp_path / "m.onnx"), input_names=["input_ids", "attention_mask"], output_names=["last_hidden_state", "token_weights", "pooled"], dynamic_axes={"input_ids": {0: "b", 1: "l"}, "attention_mask": {0: "b", 1: "l"}, "last_hidden_state": {0: "b", 1: "l"}}, opset_version=14)
+    session = ort.InferenceSession(str(tmp_path / "m.onnx"), providers=["CPUExecutionProvider"])
+    rows = [[2, 40, 41, 42, 43, 44, 3], [2, 50, 3], [2, 60, 61, 62, 3], [2, 70, 71, 3]]
+    hidden, keep = heads.cache_hidden(session, CFG.hidden, Tok(rows), ["0", "1", "2", "3"], 6, [0, 2, 3], batch=2)
+    assert hidden.shape == (4, 6, CFG.hidden) and keep.shape == (4, 6)
+    with torch.no_grad():
+        for i, row in enumerate(rows):
+            cut = torch.tensor([row[:6]])
+            want = model.hidden_states(cut, torch.ones_like(cut))[0]
+            assert torch.allclose(hidden[i, : cut.shape[1]], want, atol=1e-4)
+            assert torch.all(hidden[i, cut.shape[1] :] == 0)
+            assert keep[i].tolist() == [0.0] + [1.0] * (cut.shape[1] - 2) + [0.0 if row[cut.shape[1] - 1] == 3 else 1.0] + [0.0] * (6 - cut.shape[1])

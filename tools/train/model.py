@@ -25,6 +25,9 @@ class EncoderConfig:
     rope_theta: float = 10000.0
     eps: float = 1e-6
     pooled_dim: int = 256
+    # How the single vector pools the token states: "mean" of the content tokens, or "attention" — a learned
+    # score per token, softmax over the content tokens, which starts as the mean (scores initialised to 0).
+    pooling: str = "mean"
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -87,6 +90,10 @@ class DiffusionEncoder(nn.Module):
         # MaxSim, and a projection of the mean-pooled tokens trained for single-vector retrieval.
         self.weight_head = nn.Linear(cfg.hidden, 1)
         self.pooled_head = nn.Linear(cfg.hidden, cfg.pooled_dim)
+        # skip_init: a default-initialised layer would draw from the generator and change every seeded run.
+        self.pool_score = nn.utils.skip_init(nn.Linear, cfg.hidden, 1)
+        if cfg.pooling not in ("mean", "attention"):
+            raise ValueError(f"pooling must be 'mean' or 'attention', got {cfg.pooling!r}")
         self._init_weights()
 
     def _init_weights(self) -> None:
@@ -107,6 +114,8 @@ class DiffusionEncoder(nn.Module):
         nn.init.constant_(self.weight_head.bias, 1.0)
         nn.init.normal_(self.pooled_head.weight, std=1.0 / math.sqrt(self.cfg.hidden))
         nn.init.zeros_(self.pooled_head.bias)
+        nn.init.zeros_(self.pool_score.weight)
+        nn.init.zeros_(self.pool_score.bias)
 
     def hidden_states(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
         """Last hidden layer [batch, length, hidden]; padding is masked out of attention, never causal."""
@@ -124,10 +133,14 @@ class DiffusionEncoder(nn.Module):
         return torch.sigmoid(self.weight_head(hidden).squeeze(-1))
 
     def pooled(self, hidden: torch.Tensor, content: torch.Tensor) -> torch.Tensor:
-        """[batch, pooled_dim] unit vector: mean of the content tokens' hidden states, projected."""
+        """[batch, pooled_dim] unit vector: the content tokens' hidden states pooled (cfg.pooling), projected."""
         m = content.to(hidden.dtype).unsqueeze(-1)
-        mean = (hidden * m).sum(1) / m.sum(1).clamp(min=1.0)
-        return F.normalize(self.pooled_head(mean), dim=-1)
+        if self.cfg.pooling == "attention":
+            scores = self.pool_score(hidden).masked_fill(m == 0, -1e4)
+            pooled = (hidden * torch.softmax(scores, dim=1) * m).sum(1)
+        else:
+            pooled = (hidden * m).sum(1) / m.sum(1).clamp(min=1.0)
+        return F.normalize(self.pooled_head(pooled), dim=-1)
 
     def logits(self, hidden: torch.Tensor) -> torch.Tensor:
         # Tied LM head; unit-scale embeddings would give logits of order sqrt(hidden) without the scale.

@@ -36,7 +36,7 @@ fi
 # The encoder is frozen here: the heads train on its cached hidden states in minutes.
 STAGE="$CACHE/heads"
 rm -rf "$STAGE"
-"$ROOT/.venv/bin/python" heads.py --base "$BASE" --out "$STAGE" --seed 13 --threads 2 --pairs 3000 --epochs 20 2>&1 | tee "$CACHE/heads.log"
+"$ROOT/.venv/bin/python" heads.py --base "$BASE" --out "$STAGE" --seed 13 --threads 2 --pooling attention --distill 1 --lr 3e-4 --epochs 10 2>&1 | tee "$CACHE/heads.log"
 mkdir -p "$OUT" && cp "$STAGE"/* "$OUT"/
 # Retrieval figures through the app's own CLI (needs `npm ci`, which builds the engine on first use).
 (cd "$ROOT" && npm run --silent build:engine)
