@@ -242,8 +242,10 @@ describe.skipIf(!!missing)('the app in Chromium (browser mode, real engine)', ()
     const chips = page.locator('[data-testid="query-chips"] .chip');
     expect(await chips.locator('.chip-label').allTextContents()).toEqual(QUERY.split(' '));
     expect(await chips.locator('.chip-value').count()).toBe(QUERY.split(' ').length);
-    // The eojeol keeps its skiplisted particle, and says so.
-    expect(await chips.first().locator('.chip-weight').textContent()).toBe('을 ×0');
+    // The eojeol's members keep their own weights, and say so: 한글을 = 한글 ×w₁ · 을 ×w₂.
+    const [first, particle] = explanation.queryTokens;
+    const w = (x: number) => `×${Number(x.toFixed(2))}`;
+    expect(await chips.first().locator('.chip-weight').textContent()).toBe(`한글 ${w(first!.weight!)} · 을 ${w(particle!.weight!)}`);
     const score = Number(await page.getByTestId('maxsim-score').textContent());
     expect(score.toFixed(4)).toBe(explanation.score.toFixed(4));
     const sum = Number(/Σ 기여도 = (-?\d+\.\d+)/.exec((await page.getByTestId('contribution-sum').textContent())!)![1]);

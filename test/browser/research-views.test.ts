@@ -209,7 +209,7 @@ describe.skipIf(!!missing)('research views in Chromium (real engine)', () => {
     await page.getByTestId('contentless-query').waitFor(WAIT);
   });
 
-  it('marks the query tokens the model skiplists, compares with plain scoring, and carries the choice from Search', async () => {
+  it('marks the query tokens the model discounts, compares with plain scoring, and carries the choice from Search', async () => {
     const query = '한글을 만든 왕은 누구인가요?';
     await search(query);
     const engineSearch = await app.api.search({ collection: COLLECTION, query, k: 10 });
@@ -225,17 +225,32 @@ describe.skipIf(!!missing)('research views in Chromium (real engine)', () => {
     await page.locator(`[data-column="mvr"] .hit[data-doc="${top.docId}"]`).click();
     await page.getByTestId('heatmap').waitFor(WAIT);
     const engine = await app.api.explain({ collection: COLLECTION, query, docId: top.docId });
-    const skiplisted = engine.queryTokens.flatMap((t) => (t.weight === 0 ? [tokenLabel(t, engine.queryText)] : []));
-    expect(skiplisted).toEqual(['을', '은', '인가요', '?']);
+    // The bundled model weighs every query token (its token_weights output): particles and punctuation least.
+    const weights = engine.queryTokens.map((t) => t.weight);
+    expect(weights.every((w) => w !== undefined && w >= 0 && w <= 1)).toBe(true);
+    const weightOf = (label: string) => weights[engine.queryTokens.findIndex((t) => tokenLabel(t, engine.queryText) === label)]!;
+    for (const particle of ['을', '은', '?']) expect(weightOf(particle), particle).toBeLessThan(weightOf('왕')!);
 
     const chips = () =>
       page
         .locator('[data-testid="query-chips"] .chip')
-        .evaluateAll((els) => els.map((el) => ({ label: el.querySelector('.chip-label')?.textContent, discount: el.getAttribute('data-discount'), title: el.getAttribute('title') })));
+        .evaluateAll((els) =>
+          els.map((el) => ({ label: el.querySelector('.chip-label')?.textContent, discount: el.getAttribute('data-discount'), badge: el.querySelector('.chip-weight')?.textContent ?? null, title: el.getAttribute('title') })),
+        );
     const shown = await chips();
-    expect(shown.filter((c) => c.discount === 'skiplisted').map((c) => c.label)).toEqual(skiplisted);
-    for (const c of shown.filter((x) => x.discount === 'skiplisted')) expect(c.title).toContain('skiplisted by the model: counts 0');
-    expect(shown.filter((c) => !c.discount).map((c) => c.label)).toEqual(engine.queryTokens.flatMap((t) => (t.weight === 0 ? [] : [tokenLabel(t, engine.queryText)])));
+    expect(shown.map((c) => c.label)).toEqual(engine.queryTokens.map((t) => tokenLabel(t, engine.queryText)));
+    shown.forEach((c, i) => {
+      const w = weights[i]!;
+      if (w === 1) expect(c.discount, c.label!).toBeNull();
+      else if (w === 0) {
+        expect(c.discount, c.label!).toBe('skiplisted');
+        expect(c.title).toContain('skiplisted by the model: counts 0');
+      } else {
+        expect(c.discount, c.label!).toBe('scaled');
+        expect(c.badge, c.label!).toBe(`×${Number(w.toFixed(2))}`);
+        expect(c.title).toContain('by the model');
+      }
+    });
     // Discounted, not hidden: every query token keeps its heatmap row and its argmax.
     expect(await page.locator('[data-testid="argmax-list"] li').count()).toBe(engine.queryTokens.length);
     // The bars are w·max, and they still add up to the score shown.
@@ -247,7 +262,7 @@ describe.skipIf(!!missing)('research views in Chromium (real engine)', () => {
     const toggle = page.getByTestId('query-scoring').getByTestId('query-scoring-toggle');
     expect(await toggle.isChecked()).toBe(true);
     await page.mouse.move(0, 0);
-    await shot(page, artifactPath('research-alignment-skiplist.png'));
+    await shot(page, artifactPath('research-alignment-weights.png'));
 
     // Every token weighing 1, for comparison: a higher score, nothing discounted, and the address keeps it.
     const plain = await app.api.explain({ collection: COLLECTION, query, docId: top.docId, queryScoring: 'plain' });

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -10,12 +10,19 @@ import { SaegimStore } from '../../main/store/store.js';
 
 /**
  * The bundled model's scoring contract (tools/train/README.md, "Scoring contract") as the engine runs it:
- * the query skiplist, the pooled output for SVR and the recorded weighted-sum fusion.
+ * learned query token weights, the pooled output for SVR and the recorded weighted-sum fusion — and the
+ * query skiplist, through a copy of the bundled folder whose encoder.json chooses it instead.
  */
 const QUERY = '한글을 만든 왕은 누구인가요?';
+// Vocabulary pieces, as the tokenizer writes them: particles attach to the word before ("##을").
+const SKIPLIST = ['##을', '##은', '##는', '##이', '##가', '##를', '##의', '##에', '?', '.'];
 let work: string;
 let service: SaegimService;
 let encoder: TokenEncoder;
+let skiplistService: SaegimService;
+let skiplistEncoder: TokenEncoder;
+
+const recorded = () => JSON.parse(readFileSync(join(bundledModelDir(), 'encoder.json'), 'utf8')) as { fusion: { weights: { mvr: number; bm25: number } } };
 
 beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), 'saegim-scoring-'));
@@ -23,60 +30,95 @@ beforeAll(async () => {
   await service.bootstrap();
   expect((await service.info()).bootstrap?.state).toBe('done');
   encoder = await TokenEncoder.load(bundledModelDir());
-}, 120_000);
+  const folder = join(work, 'skiplist-model');
+  cpSync(bundledModelDir(), folder, { recursive: true });
+  const manifest = JSON.parse(readFileSync(join(folder, 'encoder.json'), 'utf8')) as Record<string, unknown>;
+  writeFileSync(join(folder, 'encoder.json'), JSON.stringify({ ...manifest, querySkiplist: SKIPLIST, scoring: { queryTokenWeights: null, eojeolPooling: false } }));
+  skiplistEncoder = await TokenEncoder.load(folder);
+  skiplistService = SaegimService.open({ dbPath: join(work, 'skiplist.db'), modelDir: folder });
+  await skiplistService.importDataset({ path: join(process.cwd(), 'assets/datasets/demo-ko'), name: 'demo-ko' });
+  await skiplistService.indexCollection({ collection: 'demo-ko' });
+}, 240_000);
 
 afterAll(async () => {
   await encoder.close();
+  await skiplistEncoder.close();
   await service.close();
+  await skiplistService.close();
   rmSync(work, { recursive: true, force: true });
 });
 
 const dot = (a: Float32Array, b: Float32Array) => a.reduce((s, x, i) => s + x * b[i]!, 0);
 
-describe('query skiplist', () => {
-  it('keeps every query token but weighs particles and punctuation 0', async () => {
+/** Search, explain and ablate agree on Σ w_i max_j, and a weighted token shows its weight. */
+async function checkWeightedSum(svc: SaegimService): Promise<void> {
+  const model = (await svc.search({ collection: 'demo-ko', query: QUERY, methods: ['mvr'], k: 5 })).results[0]!;
+  const plain = (await svc.search({ collection: 'demo-ko', query: QUERY, methods: ['mvr'], k: 5, queryScoring: 'plain' })).results[0]!;
+  expect(model.hits[0]!.score).toBeLessThan(plain.hits[0]!.score);
+  const top = model.hits[0]!;
+  const ex = await svc.explain({ collection: 'demo-ko', query: QUERY, docId: top.docId });
+  expect(ex.queryScoring).toBe('model');
+  expect(ex.score).toBeCloseTo(top.score, 3);
+  expect(ex.contributions.reduce((a, b) => a + b, 0)).toBeCloseTo(ex.score, 5);
+  expect(ex.rank).toBe(1);
+  ex.queryTokens.forEach((t, i) => {
+    expect(t.weight, t.text).toBeGreaterThanOrEqual(0);
+    expect(t.weight, t.text).toBeLessThanOrEqual(1);
+    if (t.weight === 0) {
+      expect(t.skipped, t.text).toBe(true);
+      expect(ex.contributions[i], t.text).toBe(0);
+      // The similarity is still shown: the token is discounted, not hidden.
+      expect(ex.similarity[i]!.length).toBe(ex.docTokens.length);
+    } else {
+      expect(ex.contributions[i]).toBeCloseTo(t.weight! * ex.similarity[i]![ex.best[i]!]!, 5);
+    }
+  });
+  const plainEx = await svc.explain({ collection: 'demo-ko', query: QUERY, docId: top.docId, queryScoring: 'plain' });
+  expect(plainEx.queryScoring).toBe('plain');
+  expect(plainEx.queryTokens.every((t) => t.weight === undefined)).toBe(true);
+  expect(plainEx.score).toBeGreaterThan(ex.score);
+}
+
+describe("the bundled model's learned query token weights", () => {
+  it('weigh particles and punctuation below the content words, and passages not at all', async () => {
     const q = await encoder.encodeQuery(QUERY);
-    const weightOf = Object.fromEntries(q.tokens.map((t, i) => [t, q.weights![i]]));
-    for (const t of ['을', '은', '?']) expect(weightOf[t], t).toBe(0);
-    for (const t of ['한글', '만든', '왕']) expect(weightOf[t], t).toBe(1);
-    // Passages are not weighted.
+    const weightOf = Object.fromEntries(q.tokens.map((t, i) => [t, q.weights![i]!]));
+    for (const particle of ['을', '은', '?']) {
+      for (const content of ['한글', '만든', '왕']) expect(weightOf[particle]!, `${particle} < ${content}`).toBeLessThan(weightOf[content]!);
+    }
+    expect(q.weights!.every((w) => w > 0 && w < 1)).toBe(true);
     const [d] = await encoder.encodeDocuments([QUERY]);
     expect(d!.weights).toBeUndefined();
   });
 
+  it('rank by Σ w_i max_j, show each weight, and the contributions still sum to the score', async () => {
+    await checkWeightedSum(service);
+  });
+});
+
+describe('query skiplist', () => {
+  it('keeps every query token but weighs particles and punctuation 0', async () => {
+    const q = await skiplistEncoder.encodeQuery(QUERY);
+    const weightOf = Object.fromEntries(q.tokens.map((t, i) => [t, q.weights![i]]));
+    for (const t of ['을', '은', '?']) expect(weightOf[t], t).toBe(0);
+    for (const t of ['한글', '만든', '왕']) expect(weightOf[t], t).toBe(1);
+    const [d] = await skiplistEncoder.encodeDocuments([QUERY]);
+    expect(d!.weights).toBeUndefined();
+  });
+
   it('ranks by Σ w_i max_j, shows the discount, and the contributions still sum to the score', async () => {
-    const model = (await service.search({ collection: 'demo-ko', query: QUERY, methods: ['mvr'], k: 5 })).results[0]!;
-    const plain = (await service.search({ collection: 'demo-ko', query: QUERY, methods: ['mvr'], k: 5, queryScoring: 'plain' })).results[0]!;
-    expect(model.hits[0]!.score).toBeLessThan(plain.hits[0]!.score);
-    const top = model.hits[0]!;
-    const ex = await service.explain({ collection: 'demo-ko', query: QUERY, docId: top.docId });
-    expect(ex.queryScoring).toBe('model');
-    expect(ex.score).toBeCloseTo(top.score, 3);
-    expect(ex.contributions.reduce((a, b) => a + b, 0)).toBeCloseTo(ex.score, 5);
-    expect(ex.rank).toBe(1);
-    ex.queryTokens.forEach((t, i) => {
-      if (t.weight === 0) {
-        expect(t.skipped, t.text).toBe(true);
-        expect(ex.contributions[i], t.text).toBe(0);
-        // The similarity is still shown: the token is discounted, not hidden.
-        expect(ex.similarity[i]!.length).toBe(ex.docTokens.length);
-      } else {
-        expect(ex.contributions[i]).toBeCloseTo(ex.similarity[i]![ex.best[i]!]!, 6);
-      }
-    });
-    const plainEx = await service.explain({ collection: 'demo-ko', query: QUERY, docId: top.docId, queryScoring: 'plain' });
-    expect(plainEx.queryScoring).toBe('plain');
-    expect(plainEx.queryTokens.every((t) => t.weight === undefined)).toBe(true);
-    expect(plainEx.score).toBeGreaterThan(ex.score);
+    await checkWeightedSum(skiplistService);
+    const ex = await skiplistService.explain({ collection: 'demo-ko', query: QUERY, docId: (await skiplistService.search({ collection: 'demo-ko', query: QUERY, methods: ['mvr'], k: 1 })).results[0]!.hits[0]!.docId });
+    expect(ex.queryTokens.filter((t) => t.skipped).map((t) => t.text).sort()).toEqual(['?', '은', '을']);
   });
 
   it('ablates the weighted sum', async () => {
-    const top = (await service.search({ collection: 'demo-ko', query: QUERY, methods: ['mvr'], k: 1 })).results[0]!.hits[0]!;
-    const ex = await service.explain({ collection: 'demo-ko', query: QUERY, docId: top.docId });
+    const top = (await skiplistService.search({ collection: 'demo-ko', query: QUERY, methods: ['mvr'], k: 1 })).results[0]!.hits[0]!;
+    const ex = await skiplistService.explain({ collection: 'demo-ko', query: QUERY, docId: top.docId });
     const skipped = ex.queryTokens.flatMap((t, i) => (t.weight === 0 ? [i] : []));
     expect(skipped.length).toBeGreaterThan(0);
     // Dropping tokens that already weigh 0 changes nothing.
-    const same = await service.ablate({ collection: 'demo-ko', query: QUERY, docId: top.docId, dropQueryTokens: skipped });
+    const same = await skiplistService.ablate({ collection: 'demo-ko', query: QUERY, docId: top.docId, dropQueryTokens: skipped });
     expect(same.score).toBeCloseTo(same.originalScore, 6);
     expect(same.rank).toBe(same.originalRank);
   });
@@ -132,7 +174,7 @@ describe("SVR on the model's pooled output", () => {
 describe('fusion recorded with the model', () => {
   it('evaluates hybrid with the weighted sum and says so in the report', async () => {
     const report = await service.evaluate({ collection: 'demo-ko', split: 'lexical', methods: ['mvr', 'bm25', 'hybrid', 'svr'] });
-    expect(report.fusion).toMatchObject({ method: 'wsum', norm: 'min-max', weights: { mvr: 0.6, bm25: 0.4 }, source: 'model' });
+    expect(report.fusion).toMatchObject({ method: 'wsum', norm: 'min-max', weights: recorded().fusion.weights, source: 'model' });
     expect(report.queryScoring).toBe('model');
     expect(report.pooling).toBe('model');
     const rrf = await service.evaluate({ collection: 'demo-ko', split: 'lexical', methods: ['hybrid'], fusion: 'rrf' });

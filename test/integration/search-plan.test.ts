@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -9,6 +9,7 @@ import { Bm25Index } from '../../main/search/bm25.js';
 import { reciprocalRankFusion, weightedSumFusion } from '../../main/search/hybrid.js';
 import { MaxSimIndex } from '../../main/search/maxsim.js';
 import { PooledVectorIndex } from '../../main/search/svr.js';
+import { bundledModelDir } from '../../main/paths.js';
 import { SaegimService } from '../../main/service.js';
 
 let work: string;
@@ -60,8 +61,9 @@ describe('retrievers and the search plan', () => {
     const [mvr, bm25] = deep.results.map((r) => r.hits);
     // The bundled model records a weighted sum (encoder.json "fusion"), which hybrid runs by default.
     const hybrid = counted.result.results.find((r) => r.method === 'hybrid')!;
-    expect(hybrid.fusion).toMatchObject({ method: 'wsum', weights: { mvr: 0.6, bm25: 0.4 }, depth: 100, source: 'model' });
-    const fused = weightedSumFusion([mvr!, bm25!], { weights: [0.6, 0.4], topK: 10 });
+    const recorded = (JSON.parse(readFileSync(join(bundledModelDir(), 'encoder.json'), 'utf8')) as { fusion: { weights: { mvr: number; bm25: number } } }).fusion.weights;
+    expect(hybrid.fusion).toMatchObject({ method: 'wsum', weights: recorded, depth: 100, source: 'model' });
+    const fused = weightedSumFusion([mvr!, bm25!], { weights: [recorded.mvr, recorded.bm25], topK: 10 });
     expect(lists.hybrid!.map((h) => h.docId)).toEqual(fused.map((h) => h.docId));
     expect(lists.hybrid!.map((h) => h.score)).toEqual(fused.map((h) => h.score));
     // Reciprocal-rank fusion stays available, over the same lists.

@@ -49,7 +49,7 @@ ONNX graph (opset 14): inputs `input_ids`, `attention_mask` (int64, dynamic batc
 `last_hidden_state` [batch, length, {c["hidden"]}]: the final hidden layer after the last RMSNorm, not
 normalised (the app L2-normalises; `encoder.json` has `normalize: true`); `token_weights` [batch, length],
 sigmoid of a linear head on each token's hidden state, the weight of a query token's MaxSim contribution;
-`pooled` [batch, {c.get("pooled_dim", c["hidden"])}], the unit-length projection of the mean hidden state over the tokens
+`pooled` [batch, {c.get("pooled_dim", c["hidden"])}], the unit-length projection of the {"attention-weighted mean (a learned score per token, softmax)" if c.get("pooling") == "attention" else "mean"} of the hidden states over the tokens
 other than `[CLS]`, `[SEP]` and padding, for single-vector retrieval. No projection. `[CLS]`, `[SEP]` and
 `[PAD]` vectors are dropped before MaxSim (`dropTokens`). How the engine uses the extra outputs and the
 `querySkiplist`, `scoring`, `pooledOutput` and `fusion` fields of `encoder.json`: tools/train/README.md,
@@ -117,18 +117,34 @@ def heads(t: dict) -> str:
     if not h:
         return ""
     f = h["final"]
-    best_mvr = min(h.get("history", [f]), key=lambda e: e["val_mvr"])
-    best_svr = min(h.get("history", [f]), key=lambda e: e["val_svr"])
+    history = h.get("history", [f])
+    kept = h.get("kept_epochs")
+    if kept:
+        at = {e["epoch"]: e for e in history}
+        mvr, svr = at[kept["token_weights"]], at[kept["pooled"]]
+        losses = f"""Each head keeps the epoch with its lowest loss on {h["validation_batches"]} held-back batches:
+   weighted MaxSim {mvr["val_mvr"]:.3f} (epoch {mvr["epoch"]}) against plain MaxSim {h["val_loss_plain_maxsim"]:.3f};
+   pooled {svr["val_svr"]:.3f} (epoch {svr["epoch"]}; {f["val_svr"]:.3f} after the last)."""
+    else:
+        best_mvr = min(history, key=lambda e: e["val_mvr"])
+        best_svr = min(history, key=lambda e: e["val_svr"])
+        losses = f"""Loss on {h["validation_batches"]} held-back batches after the last epoch:
+   weighted MaxSim {f["val_mvr"]:.3f} against plain MaxSim {h["val_loss_plain_maxsim"]:.3f} (lowest
+   {best_mvr["val_mvr"]:.3f}, epoch {best_mvr["epoch"]}); pooled {f["val_svr"]:.3f} (lowest {best_svr["val_svr"]:.3f}, epoch
+   {best_svr["epoch"]}): both heads overfit the cached pairs after a few passes."""
+    pooling = "attention-pooled" if h.get("pooling") == "attention" else "mean-pooled"
+    distill = (
+        f", plus {h['distill']:g} × the KL divergence from plain MaxSim's in-batch ranking (distillation)"
+        if h.get("distill")
+        else ""
+    )
     return f"""
 3. **Retrieval heads on the frozen encoder** (`tools/train/heads.py`, on top of `{h["base"]}`, whose weights
    are kept bit for bit): the hidden states of {h["pairs"]:,} fine-tuning pairs (never the tuning slice, the
    held-out rows or any demo query) are cached once; then {h["epochs"]} epochs over fixed batches of {h["batch"]}
    train (a) the token-weight head with InfoNCE over the weighted MaxSim Σ_i w_i · max_j q_i·d_j / Σ_i w_i,
-   and (b) the pooled head with its own in-batch InfoNCE on pooled vectors (temperature {h["temperature"]},
-   AdamW lr {h["learning_rate"]:g}). Loss on {h["validation_batches"]} held-back batches after the last epoch:
-   weighted MaxSim {f["val_mvr"]:.3f} against plain MaxSim {h["val_loss_plain_maxsim"]:.3f} (lowest
-   {best_mvr["val_mvr"]:.3f}, epoch {best_mvr["epoch"]}); pooled {f["val_svr"]:.3f} (lowest {best_svr["val_svr"]:.3f}, epoch
-   {best_svr["epoch"]}): both heads overfit the cached pairs after a few passes. Mean query token weight
+   and (b) the pooled head with its own in-batch InfoNCE on {pooling} vectors{distill} (temperature {h["temperature"]},
+   AdamW lr {h["learning_rate"]:g}). {losses} Mean query token weight
    {f["mean_weight"]:.2f}. {h["seconds"] / 60:.1f} min.
 """
 
@@ -144,7 +160,7 @@ def variants(folder: Path) -> str:
         "",
         "The same token vectors scored in numpy by every rule tried, the engine's and the ones not kept, with BM25",
         "from the app's own `saegim eval --methods bm25` in the same run; nDCG@10 (linear gain, trec_eval tie order).",
-        "`mvr:plain` and `mvr:skiplist` are the app's `MVR plain` and `MVR` above. The variant (mean of the first two columns) and the fusion weight (their queries",
+        f"`mvr:plain` and `{ev['chosen_variant']}` are the app's `MVR plain` and `MVR` above. The variant (mean of the first two columns) and the fusion weight (their queries",
         f"pooled) are chosen on the tuning sets only, a slice of StrategyQA-ko training rows and KorNLI-XNLI dev: chosen **{ev['chosen_variant']}**, fusion w(MVR) = **{ev['fusion']['mvr_weight']:g}**",
         "(min-max normalised weighted sum over each list's top 100, grid step 0.05).",
         "",
@@ -156,6 +172,19 @@ def variants(folder: Path) -> str:
     return "\n".join(lines)
 
 
+def query_rule(folder: Path) -> str:
+    """How the engine scores query tokens with this folder, from its encoder.json."""
+    enc = json.loads((folder / "encoder.json").read_text())
+    weights = (enc.get("scoring") or {}).get("queryTokenWeights")
+    skiplist = enc.get("querySkiplist") or []
+    rules = []
+    if weights:
+        rules.append(f"each query token's contribution weighted by the `{weights}` output")
+    if skiplist:
+        rules.append(f"the query skiplist (`querySkiplist`, {len(skiplist)} tokens)")
+    return "with " + " and ".join(rules) if rules else "over every query token"
+
+
 def figures(folder: Path) -> str:
     path = folder / "evaluation.json"
     if not path.exists():
@@ -164,7 +193,7 @@ def figures(folder: Path) -> str:
     lines = [
         f"Measured with `saegim eval --json` through the app (`tools/train/evaluate.py`), {ev['date']}, {ev['machine']}.",
         "nDCG@10 / Hit@10 / MRR@10, as the engine scores with this folder by default: MVR is MaxSim over this model's",
-        "token vectors with the query skiplist (`querySkiplist`), SVR the cosine of the `pooled` output, hybrid the",
+        f"token vectors {query_rule(folder)}, SVR the cosine of the `pooled` output, hybrid the",
         "weighted sum recorded in `fusion` (BM25 over Hangul character bigrams). `MVR plain` is MaxSim over every query",
         "token (`--query-scoring plain`) and `RRF plain` the reciprocal-rank fusion of it with BM25 (`--fusion rrf`),",
         "in the same database.",
