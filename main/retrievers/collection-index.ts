@@ -97,6 +97,9 @@ export class CollectionIndex {
   compressedIndex(): { index: CompressedIndex; ids: Array<string | null> } | null {
     if (this.compressed === undefined) {
       this.compressed = openCompressed(this.store, this.row, this.threads);
+      // Lists and codes into the page cache in the background: the first searches of a large cold index
+      // would otherwise wait on the disk (the rerank reads the store, so residuals are not needed).
+      void this.compressed?.index.prefetch().catch(() => undefined);
       this.onResidentChange();
     }
     return this.compressed;

@@ -277,6 +277,30 @@ describe('CompressedIndex', () => {
     expect(stats.survivors).toBeLessThan(stats.candidates);
   });
 
+  it('prefetches the lists and codes (residuals on request) within a memory budget, beside searches, and stops when closed', async () => {
+    const info = index.info();
+    const lists = info.files['ivf-0.ids']!;
+    const codes = info.files['codes.u16']!;
+    const residuals = info.files['residuals.u8']!;
+    const query = corpus.query();
+    const before = await index.search(query, { k: 10 });
+    const [bytes, during] = await Promise.all([index.prefetch(), index.search(query, { k: 10 })]);
+    expect(bytes).toBe(lists + codes);
+    expect(during).toEqual(before);
+    expect(await index.prefetch({ residuals: true })).toBe(lists + codes + residuals);
+    // Smallest first, and nothing past the budget.
+    expect(await index.prefetch({ residuals: true, budgetBytes: Math.min(lists, codes) })).toBe(Math.min(lists, codes));
+    expect(await index.prefetch({ residuals: true, budgetBytes: lists + codes })).toBe(lists + codes);
+    const controller = new AbortController();
+    controller.abort();
+    expect(await index.prefetch({ signal: controller.signal })).toBe(0);
+    const other = CompressedIndex.open(dir, { threads: 1 });
+    const running = other.prefetch({ residuals: true });
+    other.close();
+    expect(await running).toBeLessThan(lists + codes + residuals);
+    await expect(other.prefetch()).rejects.toThrow(/after close/);
+  });
+
   it('refuses exact rerank without a scorer and queries of the wrong width', async () => {
     await expect(index.search(corpus.query(), { k: 3, rerank: 'exact' })).rejects.toThrow(/exact scorer/);
     await expect(index.search({ length: 1, dim: dim + 1, data: new Float32Array(dim + 1) }, { k: 3 })).rejects.toThrow(/wide/);
