@@ -12,5 +12,5 @@ export function describePooling(p: PoolingKind): string {
 }
 
 export function describeQueryScoring(s: QueryScoring): string {
-  return s === 'model' ? "the model's query weights (skiplisted tokens count 0)" : 'every query token weighs 1';
+  return s === 'model' ? "the model's query token weights" : 'every query token weighs 1';
 }

@@ -442,7 +442,9 @@ describe.skipIf(!!missing)('research views in Chromium (real engine)', () => {
     expect(wsum.split).toBe('lexical');
     expect(wsum.fusion?.method).toBe('wsum');
     expect(await setting('fusion').textContent()).toBe(describeFusion(wsum.fusion!));
-    expect(await setting('fusion').textContent()).toContain('wsum 0.6·MVR + 0.4·BM25');
+    // The weights the bundled model recorded in its encoder.json, as the view spells them.
+    const recorded = (JSON.parse(readFileSync(`${ROOT}assets/models/saegim-dlm-mini-ko/encoder.json`, 'utf8')) as { fusion: { weights: { mvr: number; bm25: number } } }).fusion.weights;
+    expect(await setting('fusion').textContent()).toContain(`wsum ${recorded.mvr}·MVR + ${recorded.bm25}·BM25`);
     expect(await setting('queryScoring').textContent()).toBe(describeQueryScoring('model'));
     expect(await setting('pooling').textContent()).toBe(describePooling(wsum.pooling!));
     await page.mouse.move(0, 0);
