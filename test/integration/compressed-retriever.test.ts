@@ -44,7 +44,7 @@ describe('the compressed index as one more retriever', () => {
     }
   });
 
-  // Measured: exact 0.849, compressed 0.849 with the search defaults (12 cells, 1,024 candidates); with
+  // Measured: exact 0.843, compressed 0.843 with the search defaults (12 cells, 1,024 candidates); with
   // 4 cells and 512 candidates stage-3 pruning had cost 0.025.
   it('ranks the demo queries within 0.01 nDCG@10 of the exact scan', { timeout: 300_000 }, async () => {
     const exact = await service.evaluate({ collection: 'demo-ko', methods: ['mvr'], index: 'exact' });
