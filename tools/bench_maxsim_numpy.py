@@ -29,26 +29,41 @@ def score_blocks(query: np.ndarray, flat: np.ndarray, doc_tokens: int, block: in
         scores[start:end] = sims.reshape(query.shape[0], end - start, doc_tokens).max(axis=2).sum(axis=0)
 
 
-def main() -> None:
+def workload_args() -> argparse.Namespace:
+    """The flags of the app's `bench maxsim` workload, shared with bench_maxsim_peers.py."""
     ap = argparse.ArgumentParser()
     ap.add_argument("--docs", type=int, default=20000)
     ap.add_argument("--doc-tokens", type=int, default=128)
     ap.add_argument("--query-tokens", type=int, default=32)
     ap.add_argument("--dim", type=int, default=128)
-    ap.add_argument("--block", type=int, default=256, help="documents per sgemm")
+    ap.add_argument("--block", type=int, default=256, help="numpy: documents per sgemm")
     ap.add_argument("--repeats", type=int, default=5)
-    args = ap.parse_args()
+    return ap.parse_args()
 
+
+def workload(args: argparse.Namespace) -> tuple[np.ndarray, np.ndarray]:
+    """[docs, doc_tokens, dim] documents and a [query_tokens, dim] query of seeded random unit vectors."""
     rng = np.random.default_rng(0)
     docs = unit(rng, args.docs, args.doc_tokens, args.dim)
-    query = unit(rng, args.query_tokens, args.dim)
+    return docs, unit(rng, args.query_tokens, args.dim)
+
+
+def best_seconds(fn, repeats: int) -> float:
+    """The fastest of `repeats` timed calls of `fn`."""
+    best = float("inf")
+    for _ in range(repeats):
+        started = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - started)
+    return best
+
+
+def main() -> None:
+    args = workload_args()
+    docs, query = workload(args)
     scores = np.empty(args.docs, dtype=np.float32)
     flat = docs.reshape(-1, args.dim)
-    best = float("inf")
-    for _ in range(args.repeats):
-        started = time.perf_counter()
-        score_blocks(query, flat, args.doc_tokens, args.block, scores)
-        best = min(best, time.perf_counter() - started)
+    best = best_seconds(lambda: score_blocks(query, flat, args.doc_tokens, args.block, scores), args.repeats)
     print(json.dumps({"docs_per_s": round(args.docs / best), "seconds": round(best, 4), "blas": loaded_blas()}))
 
 

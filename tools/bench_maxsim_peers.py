@@ -8,38 +8,22 @@ its BLAS; OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE should be unset in the calling 
 """
 from __future__ import annotations
 
-import argparse
 import json
-import time
 
 import numpy as np
 
-from bench_maxsim_numpy import score_blocks, unit
+from bench_maxsim_numpy import best_seconds, score_blocks, workload, workload_args
 
 
 def best_rate(fn, docs: int, repeats: int) -> float:
+    """Documents a second in the fastest of `repeats` calls, after one untimed call."""
     fn()
-    best = float("inf")
-    for _ in range(repeats):
-        started = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - started)
-    return docs / best
+    return docs / best_seconds(fn, repeats)
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--docs", type=int, default=20000)
-    ap.add_argument("--doc-tokens", type=int, default=128)
-    ap.add_argument("--query-tokens", type=int, default=32)
-    ap.add_argument("--dim", type=int, default=128)
-    ap.add_argument("--repeats", type=int, default=5)
-    ap.add_argument("--block", type=int, default=256, help="numpy: documents per sgemm")
-    args = ap.parse_args()
-
-    rng = np.random.default_rng(0)
-    docs = unit(rng, args.docs, args.doc_tokens, args.dim)
-    query = unit(rng, args.query_tokens, args.dim)
+    args = workload_args()
+    docs, query = workload(args)
     out: dict[str, object] = {}
 
     flat = docs.reshape(-1, args.dim)

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { closeSync, existsSync, fsyncSync, mkdirSync, mkdtempSync, openSync, readFileSync, readSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, mkdirSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { crc32 } from 'node:zlib';
@@ -12,6 +12,7 @@ import { bundledDatasetDir, bundledModelDir } from '../paths.js';
 import { buildCompressedIndex, CompressedIndex, searchDefaults, type CompressedIndexInfo, type CompressedSearchOptions } from '../search/compressed/index.js';
 import { MatMul } from '../search/compressed/ort-ops.js';
 import { gaussian, orthonormalizeColumns, type ProjectionOptions } from '../search/compressed/projection.js';
+import { writeAtomic } from '../search/compressed/format.js';
 import { floatsToHalvesInto } from '../search/compressed/spool.js';
 import { MaxSimIndex } from '../search/maxsim.js';
 import { topK } from '../search/top-k.js';
@@ -419,9 +420,9 @@ function readKept<T>(file: string): T | null {
   }
 }
 
-function writeKept(file: string, value: unknown): void {
-  writeFileSync(`${file}.tmp`, JSON.stringify(value));
-  renameSync(`${file}.tmp`, file);
+/** How a projection is named in the kept run and on the command line: "pca:128"; null for none. */
+function projectionSpec(kind: string | null | undefined, dim: number): string | null {
+  return kind ? `${kind}:${dim}` : null;
 }
 
 /** Refuses a kept directory made from another corpus, or a build flag that asks for another index. */
@@ -431,7 +432,7 @@ function checkKept(kept: KeptRun, corpus: CorpusKey, opts: ScaleBenchOptions, fi
       throw new SaegimError('bad-input', `${file}: kept for ${key} = ${kept.corpus[key]}, this run has ${corpus[key]}; use another --index-dir or remove this one`);
     }
   }
-  const projection = opts.projection ? `${opts.projection.kind}:${opts.projection.dim}` : null;
+  const projection = opts.projection ? projectionSpec(opts.projection.kind, opts.projection.dim) : null;
   const asked: Array<[string, unknown, unknown]> = [
     ['nbits', opts.nbits, kept.build.nbits],
     ['centroids', opts.centroids, kept.build.centroids],
@@ -505,8 +506,8 @@ export async function benchScale(opts: ScaleBenchOptions): Promise<ScaleBenchRes
       });
       buildSeconds = (performance.now() - buildStarted) / 1000;
       if (keptDir) {
-        const projection = info.projection ? `${info.projection}:${info.dim}` : null;
-        writeKept(runFile, { corpus: corpusKey, build: { nbits: info.nbits, centroids: info.centroids, projection, build_s: buildSeconds } } satisfies KeptRun);
+        const build = { nbits: info.nbits, centroids: info.centroids, projection: projectionSpec(info.projection, info.dim), build_s: buildSeconds };
+        writeAtomic(runFile, JSON.stringify({ corpus: corpusKey, build } satisfies KeptRun));
       }
     }
     const queries = Array.from({ length: queryCount + 1 }, (_, i) => corpus.query(i));
@@ -559,7 +560,7 @@ export async function benchScale(opts: ScaleBenchOptions): Promise<ScaleBenchRes
     const exactTops = reuseExact ? keptExact.tops : exactScores.map((s) => topK(s, 10).map((r) => r.index));
     if (!reuseExact) {
       store.finish();
-      if (keptDir) writeKept(exactFile, { queries: queryCount, tops: exactTops, times: exactTimes, pack_s: packSeconds, chunks: Math.ceil(opts.passages / chunk) } satisfies KeptExact);
+      if (keptDir) writeAtomic(exactFile, JSON.stringify({ queries: queryCount, tops: exactTops, times: exactTimes, pack_s: packSeconds, chunks: Math.ceil(opts.passages / chunk) } satisfies KeptExact));
     }
     const overlap = (got: number[][]): number =>
       got.reduce((sum, top, i) => sum + top.filter((slot) => exactTops[i]!.includes(slot)).length, 0) / (10 * got.length);

@@ -1,8 +1,9 @@
-import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CompressedIndexSummary, OperationControl } from '../contract/api.js';
 import { SaegimError, throwIfAborted } from '../contract/errors.js';
 import { buildCompressedIndex, CompressedIndex, type CompressedDocInput } from '../search/compressed/index.js';
+import { writeAtomic } from '../search/compressed/format.js';
 import type { CollectionRow, SaegimStore } from '../store/store.js';
 
 /** Appended tokens fitting the centroids this much worse than the trained ones (CompressedIndex.drift) call for re-clustering. */
@@ -42,9 +43,7 @@ function readSlots(dir: string): SlotMap | null {
 }
 
 function writeSlots(dir: string, map: SlotMap): void {
-  const path = join(dir, 'slots.json');
-  writeFileSync(`${path}.tmp`, JSON.stringify(map));
-  renameSync(`${path}.tmp`, path);
+  writeAtomic(join(dir, 'slots.json'), JSON.stringify(map));
 }
 
 /** The stored vectors of these passages (all indexed ones when `only` is absent), as the compressed index takes them. */

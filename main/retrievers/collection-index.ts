@@ -3,7 +3,7 @@ import type { ScoredPassage, TokenVectors } from '../contract/types.js';
 import { MaxSimIndex, maxSimScore } from '../search/maxsim.js';
 import { halvesToFloats } from '../store/half.js';
 import { indexedText, punctuationMask } from '../search/passage-text.js';
-import { PooledVectorIndex } from '../search/svr.js';
+import { ID_STRING_BYTES, PooledVectorIndex } from '../search/svr.js';
 import { rankOfSlot } from '../search/top-k.js';
 import { Bm25Index } from '../search/bm25.js';
 import { Bm25PostingsStore, type Bm25Ranker } from '../store/bm25-postings.js';
@@ -19,8 +19,6 @@ import { openCollectionBm25 } from './bm25-source.js';
 const BM25_BYTES_PER_PASSAGE = 96;
 /** An in-memory BM25 index holds each posting as a slot and a term frequency. */
 const BM25_BYTES_PER_POSTING = 8;
-/** A JavaScript string of a passage id, with its header, as held in the slot → passage map. */
-const ID_BYTES = 48;
 
 /**
  * What one collection's retrievers rank from, loaded lazily from the store and kept while the collection's
@@ -72,7 +70,7 @@ export class CollectionIndex {
     return (
       (this.maxsim?.residentBytes() ?? 0) +
       (this.pooled?.residentBytes() ?? 0) +
-      (this.vectorDocIds ? this.vectorDocIds.length * ID_BYTES : 0) +
+      (this.vectorDocIds ? this.vectorDocIds.length * ID_STRING_BYTES : 0) +
       (this.bm25 ? this.bm25Bytes : 0)
     );
   }

@@ -185,19 +185,13 @@ export class MaxSimIndex {
       let gather: ort.InferenceSession | null = null;
       for (const block of packing.blocks) {
         const slots = block.slots;
-        if (skipMasked && block.keep) {
-          block.gathered ??= gatherRows(block);
-          const session = (gather ??= await this.session(precision, 'gather'));
-          const feeds = { [MAXSIM_INPUTS.docs]: block.tensor, [MAXSIM_INPUTS.queryT]: queryT, [MAXSIM_INPUTS.rows]: block.gathered.tensor };
-          const blockScores = (await session.run(feeds, [MAXSIM_OUTPUT]))[MAXSIM_OUTPUT]!.data as Float32Array;
-          for (let b = 0; b < slots.length; b++) scores[slots[b]!] = blockScores[b]!;
-          for (const b of block.gathered.empty) scores[slots[b]!] = 0;
-        } else {
-          const session = (plain ??= await this.session(precision, 'all'));
-          const out = await session.run({ [MAXSIM_INPUTS.docs]: block.tensor, [MAXSIM_INPUTS.queryT]: queryT }, [MAXSIM_OUTPUT]);
-          const blockScores = out[MAXSIM_OUTPUT]!.data as Float32Array;
-          for (let b = 0; b < slots.length; b++) scores[slots[b]!] = blockScores[b]!;
-        }
+        const gathered = skipMasked && block.keep ? (block.gathered ??= gatherRows(block)) : null;
+        const session = gathered ? (gather ??= await this.session(precision, 'gather')) : (plain ??= await this.session(precision, 'all'));
+        const feeds: Record<string, ort.Tensor> = { [MAXSIM_INPUTS.docs]: block.tensor, [MAXSIM_INPUTS.queryT]: queryT };
+        if (gathered) feeds[MAXSIM_INPUTS.rows] = gathered.tensor;
+        const blockScores = (await session.run(feeds, [MAXSIM_OUTPUT]))[MAXSIM_OUTPUT]!.data as Float32Array;
+        for (let b = 0; b < slots.length; b++) scores[slots[b]!] = blockScores[b]!;
+        if (gathered) for (const b of gathered.empty) scores[slots[b]!] = 0;
       }
     }
     return scores;

@@ -19,6 +19,9 @@ export function pooledVector(vectors: TokenVectors): Float32Array {
   return out;
 }
 
+/** A JavaScript string of a passage id, with its header, as a resident-size estimate counts it. */
+export const ID_STRING_BYTES = 48;
+
 /**
  * Brute-force cosine index over pooled vectors, packed contiguously for cache-friendly scans. Its width is the
  * first vector's unless given: a model's pooled output need not be as wide as its token vectors.
@@ -44,7 +47,7 @@ export class PooledVectorIndex {
 
   /** The vector buffer (grown by doubling) and, roughly, the id strings. */
   residentBytes(): number {
-    return this.data.byteLength + this.ids.length * 48;
+    return this.data.byteLength + this.ids.length * ID_STRING_BYTES;
   }
 
   add(docId: string, vector: Float32Array): void {

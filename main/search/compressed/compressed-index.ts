@@ -289,10 +289,10 @@ export class CompressedIndex {
    */
   async prefetch(opts: { residuals?: boolean; budgetBytes?: number; signal?: AbortSignal } = {}): Promise<number> {
     this.assertOpen();
-    const m = this.manifest;
-    const ivf = ivfFiles(m.ivfGeneration);
-    const wanted = [ivf.ids, FILES.codes, ...(opts.residuals ? [FILES.residuals] : [])]
-      .map((file) => ({ file, bytes: existsSync(join(this.dir, file)) ? statSync(join(this.dir, file)).size : 0 }))
+    // Committed sizes (info()), so that an uncommitted append tail is not read.
+    const { files } = this.info();
+    const wanted = [ivfFiles(this.manifest.ivfGeneration).ids, FILES.codes, ...(opts.residuals ? [FILES.residuals] : [])]
+      .map((file) => ({ file, bytes: files[file] ?? 0 }))
       .sort((a, b) => a.bytes - b.bytes);
     let budget = opts.budgetBytes ?? totalmem() / 2;
     const buffer = Buffer.allocUnsafe(PREFETCH_CHUNK);

@@ -136,29 +136,32 @@ export function decodeToken(
   const cBase = code * dim;
   const full = dim >> shift;
   let norm = 0;
-  // 2 bits, the default: four dimensions per byte written out, 30 % faster than the inner loop.
-  for (let p = 0; nbits === 2 && p < full; p++) {
-    const t = ((p << 8) | residuals[resOffset + p]!) << 2;
-    const d0 = outOffset + (p << 2);
-    const c0 = cBase + (p << 2);
-    const v0 = centroids[c0]! + table[t]!;
-    const v1 = centroids[c0 + 1]! + table[t + 1]!;
-    const v2 = centroids[c0 + 2]! + table[t + 2]!;
-    const v3 = centroids[c0 + 3]! + table[t + 3]!;
-    out[d0] = v0;
-    out[d0 + 1] = v1;
-    out[d0 + 2] = v2;
-    out[d0 + 3] = v3;
-    norm += v0 * v0 + v1 * v1 + v2 * v2 + v3 * v3;
-  }
-  for (let p = 0; nbits !== 2 && p < full; p++) {
-    const t = ((p << 8) | residuals[resOffset + p]!) << shift;
-    const d0 = outOffset + (p << shift);
-    const c0 = cBase + (p << shift);
-    for (let s = 0; s < perByte; s++) {
-      const v = centroids[c0 + s]! + table[t + s]!;
-      out[d0 + s] = v;
-      norm += v * v;
+  if (nbits === 2) {
+    // The default: four dimensions per byte written out, 30 % faster than the inner loop below.
+    for (let p = 0; p < full; p++) {
+      const t = ((p << 8) | residuals[resOffset + p]!) << 2;
+      const d0 = outOffset + (p << 2);
+      const c0 = cBase + (p << 2);
+      const v0 = centroids[c0]! + table[t]!;
+      const v1 = centroids[c0 + 1]! + table[t + 1]!;
+      const v2 = centroids[c0 + 2]! + table[t + 2]!;
+      const v3 = centroids[c0 + 3]! + table[t + 3]!;
+      out[d0] = v0;
+      out[d0 + 1] = v1;
+      out[d0 + 2] = v2;
+      out[d0 + 3] = v3;
+      norm += v0 * v0 + v1 * v1 + v2 * v2 + v3 * v3;
+    }
+  } else {
+    for (let p = 0; p < full; p++) {
+      const t = ((p << 8) | residuals[resOffset + p]!) << shift;
+      const d0 = outOffset + (p << shift);
+      const c0 = cBase + (p << shift);
+      for (let s = 0; s < perByte; s++) {
+        const v = centroids[c0 + s]! + table[t + s]!;
+        out[d0 + s] = v;
+        norm += v * v;
+      }
     }
   }
   for (let p = full; p < bytes; p++) {
