@@ -314,6 +314,7 @@ export function buildProgram(): Command {
     .option('--queries <n>', 'queries', parsePositiveInt)
     .addOption(new Option('--precision <p>', 'vector precision').choices(['fp16', 'fp32']))
     .option('--threads <n>', 'threads', parsePositiveInt)
+    .addOption(new Option('--kernel <k>', 'maxsim: the exact kernel (default: native where it was built)').choices(['native', 'onnx']))
     .option('--model <dir>', 'model folder (encode, burst)')
     .option('--workers <n>', 'encode, ingest: onnxruntime sessions in worker threads (0: main thread)', (v) => (v === '0' ? 0 : parsePositiveInt(v)))
     .option('--peer', 'encode: also time the onnxruntime-Python peer (tools/bench_encode_ort.py); maxsim: maxsim-cpu and numpy (tools/bench_maxsim_peers.py), in the same run')

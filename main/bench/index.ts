@@ -41,6 +41,8 @@ export interface BenchFlags {
   projection?: string;
   /** scale: keep (and on a later run, reuse) the built index and the exact results in this directory. */
   indexDir?: string;
+  /** maxsim: the exact kernel (native or onnx; the index's default otherwise). */
+  kernel?: 'native' | 'onnx';
   /** burst: concurrent searches. */
   searches?: number;
   /** burst: the engine on the HTTP thread instead of a worker thread. */
@@ -61,6 +63,7 @@ export async function runBenchmark(what: string, flags: BenchFlags): Promise<Rec
         precision: flags.precision ?? 'fp32',
         queries: flags.queries,
         threads: flags.threads,
+        kernel: flags.kernel,
       } as const;
       if (flags.peer) return benchMaxSimWithPeers(options, flags.rounds ?? 3);
       return {

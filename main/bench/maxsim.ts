@@ -1,5 +1,5 @@
 import { mulberry32 } from '../eval/significance.js';
-import { MaxSimIndex } from '../search/maxsim.js';
+import { MaxSimIndex, type MaxSimKernel } from '../search/maxsim.js';
 import { floatsToHalves } from '../store/half.js';
 import type { TokenVectors } from '../contract/types.js';
 
@@ -15,9 +15,13 @@ export interface MaxSimBenchOptions {
   threads?: number;
   /** Share of each document's tokens masked, as punctuation is (default 0.1; every k-th token). */
   maskedShare?: number;
+  /** The index's default (the native kernel where it was built) unless given. */
+  kernel?: MaxSimKernel;
 }
 
 export interface MaxSimBenchResult {
+  /** `native-avx512`, `native-avx2`, `native-scalar` or `onnx` (MaxSimIndex.kernel). */
+  kernel: string;
   precision: 'fp32' | 'fp16';
   docs: number;
   doc_tokens: number;
@@ -31,7 +35,7 @@ export interface MaxSimBenchResult {
   ms_per_query: number;
   /** Fastest single query, less exposed to other processes on a shared machine. */
   best_ms_per_query: number;
-  /** Multiply-adds ×2 of the MatMuls per second: how close the kernel runs to the CPU's peak. */
+  /** Multiply-adds ×2 per second, padding rows included: how close the kernel runs to the CPU's peak. */
   gflops: number;
   /** One-off cost of sorting and copying the documents into blocks. */
   pack_ms: number;
@@ -60,7 +64,7 @@ function unitVectors(random: () => number, rows: number, dim: number): Float32Ar
 /** Exact MaxSim throughput of one query at a time over documents held in memory. */
 export async function benchMaxSim(opts: MaxSimBenchOptions): Promise<MaxSimBenchResult> {
   const random = mulberry32(opts.seed ?? 7);
-  const index = new MaxSimIndex({ dim: opts.dim, threads: opts.threads });
+  const index = new MaxSimIndex({ dim: opts.dim, threads: opts.threads, kernel: opts.kernel });
   const maskedShare = opts.maskedShare ?? 0.1;
   const mask = new Uint8Array(opts.docTokens).fill(1);
   if (maskedShare > 0) for (let j = 0; j < opts.docTokens; j += Math.max(1, Math.round(1 / maskedShare))) mask[j] = 0;
@@ -98,6 +102,7 @@ export async function benchMaxSim(opts: MaxSimBenchOptions): Promise<MaxSimBench
     const meanMs = mean(times);
     const padded = index.blockShapes().reduce((sum, b) => sum + b.docs * b.length, 0);
     return {
+      kernel: index.kernel,
       precision: opts.precision,
       docs: opts.docs,
       doc_tokens: opts.docTokens,

@@ -3,6 +3,7 @@ import { SaegimError } from '../contract/errors.js';
 import type { TokenVectors } from '../contract/types.js';
 import { topK, type RankedSlot } from './top-k.js';
 import { acquireMaxSimSession, defaultThreads, MAXSIM_INPUTS, MAXSIM_OUTPUT, releaseMaxSimSession, type BlockPrecision, type MaxSimRows } from './maxsim-graph.js';
+import { nativeMaxSim, type KernelIsa, type NativeBlock, type NativeMaxSim } from './native-maxsim.js';
 
 /**
  * The paper's Eq. 1, S(q,d) = Σ_i max_j E_q[i]·E_d[j], as a plain loop: the reference the fast index is
@@ -42,7 +43,16 @@ export interface MaxSimIndexOptions {
   threads?: number;
   /** Padded token rows per block, per storage precision (defaults measured: see BLOCK_ROWS). */
   blockRows?: Partial<Record<BlockPrecision, number>>;
+  /**
+   * `native`: the fused kernel (native-maxsim.ts), the default where it was built; `onnx`: onnxruntime's
+   * MatMul graph (maxsim-graph.ts), the default elsewhere. Both give the same scores to float rounding.
+   */
+  kernel?: MaxSimKernel;
+  /** The native kernel's instruction set, when not the CPU's best (for tests and benchmarks). */
+  isa?: KernelIsa;
 }
+
+export type MaxSimKernel = 'native' | 'onnx';
 
 export interface MaxSimScoreOptions {
   /** Leave out the tokens `add` was given a 0 mask for (the default); false scores every token. */
@@ -81,7 +91,7 @@ interface Block {
   slots: Int32Array;
   /** Rows of each document (the rest of its `length` rows are copies), kept for repacking. */
   counts: Int32Array;
-  /** `keep[b * length + j]` for j < counts[b]: whether document b's row j is scored when masked tokens are skipped; null when all are. */
+  /** `keep[b * length + j]`: whether document b's row j is scored when masked tokens are skipped (0 on padding rows); null when all are. */
   keep: Uint8Array | null;
   /** The gather graph's rows, built at the first query that skips masked tokens. */
   gathered: GatheredRows | null;
@@ -121,6 +131,8 @@ export class MaxSimIndex {
   readonly threads: number;
   private readonly blockRows: Record<BlockPrecision, number>;
   private readonly packings: Record<BlockPrecision, Packing> = { fp32: emptyPacking(), fp16: emptyPacking() };
+  private readonly native: NativeMaxSim | null;
+  private readonly isa: KernelIsa | undefined;
   private count = 0;
   private released = false;
 
@@ -129,6 +141,14 @@ export class MaxSimIndex {
     this.dim = opts.dim;
     this.threads = opts.threads && opts.threads > 0 ? Math.floor(opts.threads) : defaultThreads();
     this.blockRows = { ...BLOCK_ROWS, ...opts.blockRows };
+    this.native = opts.kernel === 'onnx' ? null : nativeMaxSim();
+    if (opts.kernel === 'native' && !this.native) throw new SaegimError('internal', 'the native MaxSim kernel is not built (npm run build:engine)');
+    this.isa = opts.isa;
+  }
+
+  /** The kernel scoring this index, with the native one's instruction set: `native-avx512`, `onnx`, … */
+  get kernel(): string {
+    return this.native ? `native-${this.isa ?? this.native.isa}` : 'onnx';
   }
 
   /** Number of documents added. */
@@ -176,6 +196,7 @@ export class MaxSimIndex {
     const skipMasked = opts.skipMasked ?? true;
     const scores = new Float32Array(this.count);
     if (query.length === 0 || this.count === 0) return scores;
+    if (this.native) return this.scoreNative(query, skipMasked, scores);
     const queryT = new ort.Tensor('float32', transpose(query), [this.dim, query.length]);
     for (const precision of ['fp32', 'fp16'] as const) {
       const packing = this.packings[precision];
@@ -194,6 +215,22 @@ export class MaxSimIndex {
         if (gathered) for (const b of gathered.empty) scores[slots[b]!] = 0;
       }
     }
+    return scores;
+  }
+
+  /** Every block of both precisions in one call of the fused kernel, which skips masked rows itself. */
+  private async scoreNative(query: TokenVectors, skipMasked: boolean, scores: Float32Array): Promise<Float32Array> {
+    const blocks: Block[] = [];
+    for (const precision of ['fp32', 'fp16'] as const) {
+      if (this.packings[precision].pending.length > 0) this.pack(precision);
+      blocks.push(...this.packings[precision].blocks);
+    }
+    const jobs: NativeBlock[] = blocks.map((b) => ({ data: b.data, docs: b.slots.length, length: b.length, keep: skipMasked ? b.keep : null, out: new Float32Array(b.slots.length) }));
+    await this.native!.score(jobs, this.dim, query, this.threads, this.isa);
+    blocks.forEach((block, i) => {
+      const out = jobs[i]!.out;
+      for (let b = 0; b < block.slots.length; b++) scores[block.slots[b]!] = out[b]!;
+    });
     return scores;
   }
 
@@ -318,6 +355,8 @@ function packBlock(docs: PendingDoc[], dim: number, precision: BlockPrecision): 
     slots[b] = doc.slot;
     counts[b] = doc.count;
     if (doc.keep) keep!.set(doc.keep, b * length);
+    // Padding rows copy row 0, which is scored (or skipped) in its own place: the native kernel reads these bytes.
+    if (keep) keep.fill(0, b * length + doc.count, (b + 1) * length);
   });
   const tensor =
     data instanceof Uint16Array ? new ort.Tensor('float16', data, [docs.length, length, dim]) : new ort.Tensor('float32', data, [docs.length, length, dim]);

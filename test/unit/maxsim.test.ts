@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { mulberry32 } from '../../main/eval/significance.js';
-import { MaxSimIndex, maxSimScore } from '../../main/search/maxsim.js';
+import { MaxSimIndex, maxSimScore, type MaxSimIndexOptions } from '../../main/search/maxsim.js';
+import { KERNEL_ISAS, nativeMaxSim, nativeMaxSimError } from '../../main/search/native-maxsim.js';
 import { topK as topKScores } from '../../main/search/top-k.js';
 import { floatsToHalves, halvesToFloats } from '../../main/store/half.js';
 import type { TokenVectors } from '../../main/contract/types.js';
@@ -47,11 +48,31 @@ function randomDocs(random: () => number, count: number, dim: number): Doc[] {
 }
 
 const open: MaxSimIndex[] = [];
-function newIndex(dim: number, blockRows = 64): MaxSimIndex {
-  const index = new MaxSimIndex({ dim, threads: 1, blockRows: { fp32: blockRows, fp16: blockRows } });
-  open.push(index);
-  return index;
-}
+
+/**
+ * Every kernel this machine can run: onnxruntime's graph, and the fused native kernel at each instruction
+ * set up to the CPU's best (a lesser one is asked for explicitly), so that all of them meet the naive loop.
+ */
+const native = nativeMaxSim();
+const kernels: Array<{ name: string; opts: Pick<MaxSimIndexOptions, 'kernel' | 'isa'> }> = [
+  { name: 'onnx', opts: { kernel: 'onnx' } },
+  ...(native ? KERNEL_ISAS.slice(0, KERNEL_ISAS.indexOf(native.isa) + 1).map((isa) => ({ name: `native-${isa}`, opts: { kernel: 'native' as const, isa } })) : []),
+];
+
+describe('the native MaxSim kernel', () => {
+  // Development and CI machines (linux-x64 with a C compiler) must build it, or every native case below would vanish.
+  it.runIf(process.platform === 'linux' && process.arch === 'x64')('is built by build:engine on linux-x64, with a vector instruction set', () => {
+    expect(nativeMaxSimError()).toBeNull();
+    expect(native?.isa).toMatch(/^avx/);
+  });
+
+  it('is the default kernel where it was built', async () => {
+    const index = new MaxSimIndex({ dim: 8 });
+    expect(index.kernel).toBe(native ? `native-${native.isa}` : 'onnx');
+    expect(new MaxSimIndex({ dim: 8, kernel: 'onnx' }).kernel).toBe('onnx');
+    await index.release();
+  });
+});
 
 afterEach(async () => {
   for (const index of open.splice(0)) await index.release();
@@ -81,8 +102,13 @@ describe('maxSimScore (the naive Eq. 1 loop)', () => {
   });
 });
 
-describe('MaxSimIndex', () => {
+describe.each(kernels)('MaxSimIndex ($name)', ({ opts }) => {
   const dim = 24;
+  function newIndex(dim: number, blockRows = 64): MaxSimIndex {
+    const index = new MaxSimIndex({ dim, threads: 1, blockRows: { fp32: blockRows, fp16: blockRows }, ...opts });
+    open.push(index);
+    return index;
+  }
 
   it('gives the naive loop scores for fp32 documents of mixed lengths with masks', async () => {
     const random = mulberry32(11);
@@ -90,7 +116,8 @@ describe('MaxSimIndex', () => {
     const index = newIndex(dim);
     docs.forEach((d, i) => expect(index.add(d.vectors.data, d.vectors.length, d.mask)).toBe(i));
     expect(index.size).toBe(120);
-    for (const qLength of [1, 7, 32]) {
+    // Query lengths on both sides of the kernels' 16- and 32-token register widths.
+    for (const qLength of [1, 7, 16, 32, 33, 47, 64]) {
       const query = unitVectors(random, qLength, dim);
       const scores = await index.scoreAll(query);
       expect(scores).toHaveLength(120);
@@ -243,8 +270,29 @@ describe('MaxSimIndex', () => {
     await expect(index.scoreAll({ length: 1, dim: 8, data: new Float32Array(8) })).rejects.toThrow(/8 wide.*24/);
   });
 
+  it('scores with several threads as with one, at a model width', async () => {
+    const random = mulberry32(17);
+    const wide = 128;
+    const docs = randomDocs(random, 300, wide);
+    const one = newIndex(wide, 2048);
+    const two = new MaxSimIndex({ dim: wide, threads: 2, blockRows: { fp32: 2048, fp16: 2048 }, ...opts });
+    open.push(two);
+    docs.forEach((d) => {
+      const halves = floatsToHalves(d.vectors.data);
+      one.add(halves, d.vectors.length, d.mask);
+      two.add(halves, d.vectors.length, d.mask);
+    });
+    const query = unitVectors(random, 32, wide);
+    const [a, b] = await Promise.all([one.scoreAll(query), two.scoreAll(query)]);
+    expect(Array.from(b)).toEqual(Array.from(a));
+    docs.forEach((d, i) => {
+      const widened = { length: d.vectors.length, dim: wide, data: halvesToFloats(floatsToHalves(d.vectors.data)) };
+      expect(Math.abs(a[i]! - maxSimScore(query, widened, d.mask))).toBeLessThan(EXACT);
+    });
+  });
+
   it('refuses to be used after release', async () => {
-    const index = new MaxSimIndex({ dim });
+    const index = new MaxSimIndex({ dim, ...opts });
     await index.release();
     expect(() => index.add(new Float32Array(dim), 1)).toThrow(/after release/);
   });

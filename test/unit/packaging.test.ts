@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
@@ -43,6 +44,7 @@ describe('packaging and install configuration', () => {
     devDependencies: Record<string, string>;
     optionalDependencies?: Record<string, string>;
     allowScripts?: Record<string, boolean>;
+    scripts: Record<string, string>;
   };
 
   it('installs with the npm registry alone: Electron optional, its and onnxruntime-node\'s downloads not run by npm ci', () => {
@@ -66,6 +68,18 @@ describe('packaging and install configuration', () => {
       .sort();
     const excluded = [...read('electron-builder.yml').matchAll(/^\s+- "!node_modules\/(.+)\/\*\*"$/gm)].map((m) => m[1]!).sort();
     expect(excluded).toEqual(electronOnly);
+  });
+
+  it('ships the native MaxSim kernel where the engine looks for it, outside the asar archive', async () => {
+    const yaml = 'js-yaml';
+    const { load } = (await import(yaml)) as { load: (text: string) => unknown };
+    const config = load(read('electron-builder.yml')) as { files: string[]; asarUnpack: string[] };
+    const { nativeMaxSimPath } = await import('../../main/search/native-maxsim.js');
+    const shipped = relative(ROOT, nativeMaxSimPath());
+    expect(shipped).toBe(join('dist', 'native', 'saegim_maxsim.node'));
+    expect(config.files).toContain('dist/native/*.node');
+    expect(config.asarUnpack).toContain('**/*.node');
+    expect(pkg.scripts['build:engine']).toMatch(/scripts\/build-native\.mjs/);
   });
 
   it('passes electron-builder\'s own schema check', async () => {
