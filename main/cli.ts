@@ -151,6 +151,7 @@ export function buildProgram(): Command {
     .addOption(new Option('--precision <p>', 'vector precision').choices(['fp16', 'fp32']))
     .option('--rebuild', 'drop existing vectors first (to switch models)')
     .addOption(new Option('--index <kind>', 'also build (or update) the compressed token index').choices(['exact', 'compressed']))
+    .option('--projection <kind:width>', 'compressed index: reduce the vectors to pca:W or random:W columns (another than the index has re-clusters it)', parseProjection)
     .option('--batch-size <n>', 'passages committed per transaction', parsePositiveInt)
     .option('--json', 'print the report as JSON')
     .addOption(provider())
@@ -158,7 +159,7 @@ export function buildProgram(): Command {
     .action(async (collection: string, o) => {
       const report = await withService(o, (s) =>
         s.indexCollection(
-          { collection, model: o.model ? resolve(o.model) : undefined, precision: o.precision, rebuild: Boolean(o.rebuild), batchSize: o.batchSize, index: o.index },
+          { collection, model: o.model ? resolve(o.model) : undefined, precision: o.precision, rebuild: Boolean(o.rebuild), batchSize: o.batchSize, index: o.index, projection: compressedProjection(o) },
           { onProgress: progressPrinter('index'), signal: interruptible() },
         ),
       );
@@ -218,6 +219,7 @@ export function buildProgram(): Command {
     .option('--model <dir>', 'model folder')
     .option('--skip-punctuation', 'leave document punctuation tokens out of MaxSim')
     .addOption(new Option('--index <kind>', 'token index for MVR: exact, or compressed (built if missing)').choices(['exact', 'compressed']))
+    .option('--projection <kind:width>', 'with --index compressed: its vectors reduced to pca:W or random:W columns', parseProjection)
     .addOption(new Option('--query-scoring <rule>', "MaxSim query weights: model (the model's skiplist / token weights) or plain").choices(['model', 'plain']))
     .addOption(new Option('--fusion <kind>', "hybrid fusion: auto (the model's recorded one, else rrf), rrf or wsum").choices(['auto', 'rrf', 'wsum']))
     .option('--run-dir <dir>', 'write TREC run files and per-query metrics here')
@@ -238,7 +240,8 @@ export function buildProgram(): Command {
         if (vector) {
           const info = await s.info();
           if (info.model || o.model) {
-            await s.indexCollection({ collection: name, model: o.model ? resolve(o.model) : undefined, index: o.index === 'compressed' ? 'compressed' : undefined }, { onProgress: progressPrinter('index'), signal });
+            const projection = compressedProjection(o);
+            await s.indexCollection({ collection: name, model: o.model ? resolve(o.model) : undefined, index: o.index === 'compressed' ? 'compressed' : undefined, projection }, { onProgress: progressPrinter('index'), signal });
           }
         }
         return s.evaluate({ collection: name, methods: o.methods, k: o.k, split: o.split, skipPunctuation: Boolean(o.skipPunctuation), index: o.index, queryScoring: o.queryScoring, fusion: o.fusion }, { onProgress: progressPrinter('eval'), signal });
@@ -342,6 +345,19 @@ export function buildProgram(): Command {
     });
 
   return program;
+}
+
+/** `--projection pca:128` → { kind, dim }; refused with the flag's name when malformed. */
+function parseProjection(value: string): { kind: 'pca' | 'random'; dim: number } {
+  const m = /^(pca|random):([1-9][0-9]*)$/.exec(value.trim());
+  if (!m) throw new InvalidArgumentError(`expected pca:WIDTH or random:WIDTH (e.g. pca:128), got "${value}"`);
+  return { kind: m[1] as 'pca' | 'random', dim: Number(m[2]) };
+}
+
+/** The projection flag, which only means something for the compressed index. */
+function compressedProjection(o: { projection?: { kind: 'pca' | 'random'; dim: number }; index?: string }): { kind: 'pca' | 'random'; dim: number } | undefined {
+  if (o.projection && o.index !== 'compressed') throw new SaegimError('bad-input', '--projection needs --index compressed');
+  return o.projection;
 }
 
 function uniqueName(base: string, existing: Array<{ name: string }>): string {

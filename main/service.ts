@@ -285,7 +285,13 @@ export class SaegimService implements SaegimApi {
       });
       // A compressed index, once built, is kept up to date by every indexing run (appends, no re-clustering).
       if (r.index === 'compressed' || compressedSummary(this.store, row, outcome.totalIndexed)) {
-        compressed = await updateCompressedIndex(this.store, row, { rebuild: r.rebuild, signal: ctl?.signal, onProgress: ctl?.onProgress, threads: settings.threads || availableParallelism() });
+        compressed = await updateCompressedIndex(this.store, row, {
+          rebuild: r.rebuild,
+          projection: r.projection,
+          signal: ctl?.signal,
+          onProgress: ctl?.onProgress,
+          threads: settings.threads || availableParallelism(),
+        });
       }
     } finally {
       clearInterval(heartbeat);

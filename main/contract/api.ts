@@ -88,6 +88,8 @@ export interface CompressedIndexSummary {
   bytesPerToken: number;
   nbits: number;
   centroids: number;
+  /** The width reduction stored with the index (the stored vectors are `dim` wide), or null. */
+  projection: { kind: 'pca' | 'random'; dim: number } | null;
   /** False when passages were indexed or removed since it was last brought up to date (`saegim index --index compressed`). */
   current: boolean;
 }

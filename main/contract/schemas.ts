@@ -41,6 +41,17 @@ export const IndexRequestSchema = z.object({
    * with `rebuild` it is re-clustered from scratch.
    */
   index: tokenIndex.optional(),
+  /**
+   * Width reduction for the compressed index (with `index: 'compressed'`): `pca` fitted on the collection's
+   * own vectors or a seeded `random` orthonormal map, to `dim` columns, stored with the index. Asking for
+   * another one than the index has re-clusters it; leaving it out keeps whatever the index was built with.
+   */
+  projection: z
+    .object({
+      kind: z.enum(['pca', 'random']),
+      dim: z.number().int().min(1).max(65536),
+    })
+    .optional(),
 });
 
 /**

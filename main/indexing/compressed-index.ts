@@ -61,17 +61,30 @@ function* storedDocs(store: SaegimStore, collectionId: number, only?: ReadonlySe
  * since are appended, passages gone are tombstoned. Re-clusters from scratch when asked, or once appended
  * passages drift past RECLUSTER_DRIFT.
  */
-export async function updateCompressedIndex(store: SaegimStore, row: CollectionRow, opts: OperationControl & { rebuild?: boolean; threads?: number }): Promise<CompressedIndexSummary> {
+export async function updateCompressedIndex(
+  store: SaegimStore,
+  row: CollectionRow,
+  opts: OperationControl & { rebuild?: boolean; threads?: number; projection?: ProjectionRequest },
+): Promise<CompressedIndexSummary> {
   const dir = compressedDir(store, row);
   if (!dir) throw new SaegimError('bad-input', 'an in-memory database cannot hold a compressed index');
   const bound = store.vectorIndex(row.id);
   if (!bound) throw new SaegimError('bad-input', `collection "${row.name}" has no token vectors to compress yet (index it first)`);
+  const wanted = opts.projection;
+  if (wanted && wanted.dim > bound.dim) {
+    throw new SaegimError('bad-input', `projection.dim: ${wanted.dim} is wider than the collection's ${bound.dim}-wide vectors`);
+  }
   const indexed = store.counts(row.id).indexed;
   const slots = opts.rebuild ? null : readSlots(dir);
+  let projection: ProjectionRequest | undefined = wanted;
   if (slots && existsSync(join(dir, 'manifest.json'))) {
     const index = CompressedIndex.open(dir, { threads: opts.threads });
     try {
-      if (index.drift() <= RECLUSTER_DRIFT) {
+      const has = projectionOf(index);
+      // Without a request the index keeps its own projection, also when it is re-clustered for drift.
+      projection = wanted ?? has ?? undefined;
+      const sameProjection = wanted === undefined || (has !== null && has.kind === wanted.kind && has.dim === wanted.dim);
+      if (sameProjection && index.drift() <= RECLUSTER_DRIFT) {
         const current = new Set<string>();
         for (const d of store.docVectorsWithIds(row.id)) current.add(d.docId);
         const known = new Map<string, number>();
@@ -102,6 +115,7 @@ export async function updateCompressedIndex(store: SaegimStore, row: CollectionR
   })();
   await buildCompressedIndex(docs, bound.dim, dir, {
     threads: opts.threads,
+    ...(projection ? { projection } : {}),
     signal: opts.signal,
     totalDocs: indexed,
     onProgress: (p) => opts.onProgress?.({ phase: `compressing: ${p.phase}`, done: p.done, total: p.total }),
@@ -115,9 +129,17 @@ export async function updateCompressedIndex(store: SaegimStore, row: CollectionR
   }
 }
 
+type ProjectionRequest = { kind: 'pca' | 'random'; dim: number };
+
+function projectionOf(index: CompressedIndex): ProjectionRequest | null {
+  const info = index.info();
+  return info.projection ? { kind: info.projection, dim: info.dim } : null;
+}
+
 function summarize(index: CompressedIndex, slots: SlotMap, indexed: number): CompressedIndexSummary {
   const info = index.info();
   return {
+    projection: projectionOf(index),
     passages: info.liveDocs,
     tokens: info.tokens,
     bytes: info.bytes,

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
+import { SaegimError } from '../contract/errors.js';
 import { packageRoot } from '../paths.js';
 
 /** Instruction sets the fused kernel is compiled for, best last. */
@@ -61,6 +62,7 @@ export function nativeMaxSim(): NativeMaxSim | null {
     loaded = {
       isa,
       score: (blocks, dim, query, threads, want) => {
+        if (query.data.length < query.length * dim) throw new SaegimError('bad-input', `query holds ${query.data.length} values, not ${query.length} tokens × ${dim}`);
         const qpad = Math.ceil(query.length / 16) * 16;
         return addon.score(blocks, dim, transposePadded(query.data, query.length, dim, qpad), qpad, query.length, threads, want);
       },

@@ -59,6 +59,25 @@ describe('the compressed index as one more retriever', () => {
     expect(ex.score).toBeCloseTo(hit.score, 3);
   });
 
+  it('reduces the width with a projection stored with the index, kept by later updates until another is asked for', { timeout: 300_000 }, async () => {
+    const full = (await service.listCollections()).find((c) => c.name === 'demo-ko')!.compressed!;
+    expect(full.projection).toBeNull();
+    await expect(service.indexCollection({ collection: 'demo-ko', index: 'compressed', projection: { kind: 'pca', dim: 512 } })).rejects.toThrow(/projection\.dim: 512 .*256/);
+    const pca = (await service.indexCollection({ collection: 'demo-ko', index: 'compressed', projection: { kind: 'pca', dim: 64 } })).compressed!;
+    expect(pca.projection).toEqual({ kind: 'pca', dim: 64 });
+    expect(pca.bytesPerToken).toBeLessThan(full.bytesPerToken);
+    // An update that does not ask for a projection keeps the index's own.
+    expect((await service.indexCollection({ collection: 'demo-ko', index: 'compressed' })).compressed!.projection).toEqual({ kind: 'pca', dim: 64 });
+    const exact = await service.evaluate({ collection: 'demo-ko', methods: ['mvr'], index: 'exact' });
+    const projected = await service.evaluate({ collection: 'demo-ko', methods: ['mvr'], index: 'compressed' });
+    console.log(`demo-ko MVR nDCG@10: exact ${exact.methods.mvr!['ndcg@10']!.toFixed(4)}, compressed on pca:64 ${projected.methods.mvr!['ndcg@10']!.toFixed(4)}`);
+    // The projection only chooses candidates; the survivors are ranked on the full-width vectors.
+    expect(Math.abs(projected.methods.mvr!['ndcg@10']! - exact.methods.mvr!['ndcg@10']!)).toBeLessThanOrEqual(0.02);
+    const random = (await service.indexCollection({ collection: 'demo-ko', index: 'compressed', projection: { kind: 'random', dim: 128 } })).compressed!;
+    expect(random.projection).toEqual({ kind: 'random', dim: 128 });
+    expect(random.current).toBe(true);
+  });
+
   it('refuses index: compressed on a collection without one, and deletes the side files with the collection', async () => {
     await service.importDataset({ path: new URL('../fixtures/mini-beir', import.meta.url).pathname, name: 'mini' });
     await service.indexCollection({ collection: 'mini' });

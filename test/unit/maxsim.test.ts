@@ -66,6 +66,25 @@ describe('the native MaxSim kernel', () => {
     expect(native?.isa).toMatch(/^avx/);
   });
 
+  it.runIf(native)('refuses blocks whose arrays are shorter than their shape says, before reading them', async () => {
+    const query = { length: 2, data: new Float32Array(2 * 8) };
+    const block = (over: Partial<{ data: Float32Array | Uint16Array; docs: number; length: number; keep: Uint8Array | null; out: Float32Array }>) => ({
+      data: new Float32Array(3 * 4 * 8),
+      docs: 3,
+      length: 4,
+      keep: null,
+      out: new Float32Array(3),
+      ...over,
+    });
+    await expect(native!.score([block({})], 8, query, 1)).resolves.toBeUndefined();
+    expect(() => native!.score([block({ data: new Float32Array(3 * 4 * 8 - 1) })], 8, query, 1)).toThrow(/docs × length × dim/);
+    expect(() => native!.score([block({ data: new Uint16Array(3 * 4 * 8 - 1) })], 8, query, 1)).toThrow(/docs × length × dim/);
+    expect(() => native!.score([block({ keep: new Uint8Array(11) })], 8, query, 1)).toThrow(/keep/);
+    expect(() => native!.score([block({ out: new Float32Array(2) })], 8, query, 1)).toThrow(/out/);
+    expect(() => native!.score([block({ docs: 0 })], 8, query, 1)).toThrow(/positive docs/);
+    expect(() => native!.score([block({})], 8, { length: 2, data: new Float32Array(15) }, 1)).toThrow(/2 tokens × 8/);
+  });
+
   it('is the default kernel where it was built', async () => {
     const index = new MaxSimIndex({ dim: 8 });
     expect(index.kernel).toBe(native ? `native-${native.isa}` : 'onnx');
