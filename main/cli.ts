@@ -4,7 +4,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import type { EvaluationReport, Progress, SearchResponse } from './contract/api.js';
 import { runBenchmark } from './bench/index.js';
 import { SaegimError } from './contract/errors.js';
-import { describeFusion, describePooling, describeQueryScoring } from './contract/describe.js';
+import { describeFusion, describePooling, describeQueryScoring, describeTokenIndex } from './contract/describe.js';
 import { fromSqliteError } from './store/sqlite-errors.js';
 import { defaultDbPath, packageVersion, rendererDir } from './paths.js';
 import type { SaegimApi } from './contract/methods.js';
@@ -88,7 +88,8 @@ function printJson(value: unknown): void {
 
 function printSearch(response: SearchResponse): void {
   for (const result of response.results) {
-    process.stdout.write(`\n== ${result.method.toUpperCase()}${result.unavailable ? ` (unavailable: ${result.unavailable})` : ` (${result.millis.toFixed(1)} ms)`}\n`);
+    const index = result.tokenIndex === 'compressed' ? `, ${describeTokenIndex('compressed')}` : '';
+    process.stdout.write(`\n== ${result.method.toUpperCase()}${result.unavailable ? ` (unavailable: ${result.unavailable})` : ` (${result.millis.toFixed(1)} ms${index})`}\n`);
     for (const hit of result.hits) {
       const snippet = hit.text.replace(/\s+/g, ' ').slice(0, 80);
       process.stdout.write(`${String(hit.rank).padStart(3)}  ${hit.score.toFixed(4).padStart(9)}  ${hit.docId}  ${hit.title ? `[${hit.title}] ` : ''}${snippet}\n`);
@@ -106,6 +107,7 @@ function printEvaluation(report: EvaluationReport): void {
   }
   for (const [method, why] of Object.entries(report.unavailable)) process.stdout.write(`${method.padEnd(8)}  unavailable: ${why}\n`);
   if (report.queryScoring) process.stdout.write(`MaxSim: ${describeQueryScoring(report.queryScoring)}\n`);
+  if (report.tokenIndex) process.stdout.write(`token index: ${describeTokenIndex(report.tokenIndex)}\n`);
   if (report.fusion) process.stdout.write(`hybrid: ${describeFusion(report.fusion)}\n`);
   if (report.pooling) process.stdout.write(`svr: ${describePooling(report.pooling)}\n`);
   for (const s of report.significance) {
@@ -251,7 +253,7 @@ export function buildProgram(): Command {
       if (o.json) {
         const keep = [`hit@${o.k}`, `ndcg@${o.k}`, `mrr@${o.k}`, `recall@${o.k}`];
         const methods = Object.fromEntries(Object.entries(result.methods).map(([m, v]) => [m, Object.fromEntries(keep.map((key) => [key, v?.[key] ?? 0]))]));
-        const how = { queryScoring: result.queryScoring, fusion: result.fusion, pooling: result.pooling };
+        const how = { queryScoring: result.queryScoring, fusion: result.fusion, pooling: result.pooling, tokenIndex: result.tokenIndex };
         process.stdout.write(`${JSON.stringify({ dataset: result.collection, queries: result.queries, methods, ...how })}\n`);
         return;
       }

@@ -141,8 +141,11 @@ export interface MethodResult {
   /** Why the method returned nothing (no model, collection not indexed, …). */
   unavailable?: string;
   millis: number;
-  /** Set when MVR ranked with the compressed index: scores are from decompressed vectors, not the exact ones. */
-  tokenIndex?: 'exact' | 'compressed';
+  /**
+   * Set when MVR ranked with the compressed index: its candidates came from centroid codes and were scored by
+   * exact MaxSim on their stored vectors, so a passage outside the candidates is not ranked.
+   */
+  tokenIndex?: TokenIndexKind;
   /** hybrid: how the lists were fused. */
   fusion?: FusionInfo;
   /** svr: where the single vectors come from. */
@@ -301,7 +304,12 @@ export interface EvaluationReport {
   fusion?: FusionInfo;
   /** Where SVR's vectors came from, when it ran. */
   pooling?: PoolingKind;
+  /** The token index MVR (and hybrid's MVR list) ranked with, when either ran. */
+  tokenIndex?: TokenIndexKind;
 }
+
+/** The exact scan of every passage, or the compressed index (candidates, then exact MaxSim on them). */
+export type TokenIndexKind = 'exact' | 'compressed';
 
 export interface Settings {
   modelDir: string | null;

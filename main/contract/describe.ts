@@ -1,4 +1,4 @@
-import type { FusionInfo, PoolingKind, QueryScoring } from './api.js';
+import type { FusionInfo, PoolingKind, QueryScoring, TokenIndexKind } from './api.js';
 
 /** One line on how hybrid fused, the same in the CLI and the app. */
 export function describeFusion(f: FusionInfo): string {
@@ -13,4 +13,11 @@ export function describePooling(p: PoolingKind): string {
 
 export function describeQueryScoring(s: QueryScoring): string {
   return s === 'model' ? "the model's query token weights" : 'every query token weighs 1';
+}
+
+/** Which token index ranked MVR, and what that means for the scores shown. */
+export function describeTokenIndex(kind: TokenIndexKind): string {
+  return kind === 'compressed'
+    ? 'compressed index: candidates from centroid codes, then exact MaxSim on them'
+    : 'exact scan of every passage';
 }

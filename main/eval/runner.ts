@@ -102,7 +102,7 @@ export async function evaluateCollection(input: EvaluationInput): Promise<Evalua
     },
     runs: Object.fromEntries(methods.map((m) => [m, formatTrecRun(runs[m]!, `saegim-${m}`)])),
     seconds: (performance.now() - started) / 1000,
-    ...(methods.some((m) => m === 'mvr' || m === 'hybrid') ? { queryScoring: input.options.queryScoring } : {}),
+    ...(methods.some((m) => m === 'mvr' || m === 'hybrid') ? { queryScoring: input.options.queryScoring, tokenIndex: input.tokenIndex ?? 'exact' } : {}),
     ...(methods.includes('hybrid') ? { fusion: input.options.fusion } : {}),
     ...(methods.includes('svr') ? { pooling: input.options.pooling } : {}),
   };

@@ -2,7 +2,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { EvaluationReport } from '../../main/contract/api.js';
-import { describeFusion, describePooling, describeQueryScoring } from '../../main/contract/describe.js';
+import { describeFusion, describePooling, describeQueryScoring, describeTokenIndex } from '../../main/contract/describe.js';
+import { formatBytes } from '../../renderer/src/logic/progress.js';
 import { ORPHAN_GRACE_MS } from '../../main/rpc/jobs.js';
 import { jobEventsPath } from '../../main/contract/wire.js';
 import { tokenLabel } from '../../renderer/src/logic/alignment-grid.js';
@@ -472,5 +473,50 @@ describe.skipIf(!!missing)('research views in Chromium (real engine)', () => {
     expect(await setting('queryScoring').textContent()).toContain('기록되지 않음');
     expect(await setting('pooling').textContent()).toContain('기록되지 않음');
     await page.unroute('**/api/call/getEvaluation');
+  });
+  // Last: it gives demo-ko a compressed index, which the engine then ranks MVR with by default.
+  it('builds a compressed index from Datasets, ranks MVR with it, and says so in Search, the alignment and the evaluation', { timeout: 300_000 }, async () => {
+    await page.getByRole('tab', { name: /데이터셋/ }).click();
+    const row = page.locator(`tr[data-collection="${COLLECTION}"]`);
+    const width = row.getByTestId('compressed-width');
+    expect(await width.locator('option').allTextContents()).toEqual(['전체 폭 (256)', 'PCA 128', 'PCA 64', '무작위 투영 128']);
+    await width.selectOption('pca:128');
+    await row.getByTestId('build-compressed').click();
+    await row.getByTestId('compressed-summary').waitFor({ timeout: 240_000 });
+    const summary = (await app.api.listCollections()).find((c) => c.name === COLLECTION)!.compressed!;
+    expect(summary).toMatchObject({ current: true, projection: { kind: 'pca', dim: 128 } });
+    expect(await row.getByTestId('compressed-summary').textContent()).toBe(`압축 ${formatBytes(summary.bytes)} · ${summary.bytesPerToken.toFixed(1)} B/토큰 · PCA 128`);
+    // Up to date: nothing to build or update.
+    expect(await row.getByTestId('build-compressed').count()).toBe(0);
+
+    await page.getByRole('tab', { name: /검색/ }).click();
+    const query = '훈민정음을 만든 임금';
+    await search(query);
+    const engine = (await app.api.search({ collection: COLLECTION, query, k: 10 })).results.find((r) => r.method === 'mvr')!;
+    expect(engine.tokenIndex).toBe('compressed');
+    await expect.poll(() => page.getByTestId('method-note-mvr').textContent(), WAIT).toBe(`압축 인덱스 — ${describeTokenIndex('compressed')}`);
+    expect(await page.locator('[data-column="mvr"] .hit').evaluateAll((els) => els.map((el) => el.getAttribute('data-doc')))).toEqual(engine.hits.map((h) => h.docId));
+    const select = page.locator('#view-search').getByTestId('token-index-select');
+    await select.selectOption('exact');
+    await expect.poll(() => page.getByTestId('method-note-mvr').count(), WAIT).toBe(0);
+    await select.selectOption('auto');
+    await page.getByTestId('method-note-mvr').waitFor(WAIT);
+    await shot(page, artifactPath('research-search-compressed.png'));
+
+    // The alignment says where the rank came from, and shows exact similarities: its score is the engine's exact one.
+    const top = engine.hits[0]!;
+    await page.locator(`[data-column="mvr"] .hit[data-doc="${top.docId}"]`).click();
+    await page.getByTestId('ranked-by-compressed').waitFor(WAIT);
+    const exact = await app.api.explain({ collection: COLLECTION, query, docId: top.docId });
+    await expect.poll(() => page.getByTestId('maxsim-score').textContent(), WAIT).toBe(exact.score.toFixed(4));
+    expect(Math.abs(top.score - exact.score)).toBeLessThan(1e-4);
+
+    await page.getByRole('tab', { name: /평가/ }).click();
+    await page.locator('#view-evaluate').getByTestId('token-index-select').selectOption('compressed');
+    await page.getByTestId('run-eval').click();
+    const setting = page.locator('#view-evaluate [data-testid="run-setting-tokenIndex"] dd');
+    await expect.poll(() => setting.textContent(), { timeout: 240_000 }).toBe(describeTokenIndex('compressed'));
+    const ids = (await app.api.listEvaluations({ collection: COLLECTION })).map((e) => e.id);
+    expect((await app.api.getEvaluation(Math.max(...ids))).tokenIndex).toBe('compressed');
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { EvaluationReport, Explanation, FusionInfo, MethodResult } from '../../main/contract/api.js';
-import { describeFusion, describePooling, describeQueryScoring } from '../../main/contract/describe.js';
+import { describeFusion, describePooling, describeQueryScoring, describeTokenIndex } from '../../main/contract/describe.js';
 import { eojeolGrid, subwordGrid, tokenLabel } from '../../renderer/src/logic/alignment-grid.js';
 import { readRoute, routeSearch } from '../../renderer/src/logic/route.js';
 import {
@@ -11,6 +11,8 @@ import {
   rowDiscount,
   runSettings,
   scoreDecimals,
+  TOKEN_INDEX_CHOICES,
+  tokenIndexField,
   SKIPLISTED_TITLE,
   skiplistedCount,
   tokenWeight,
@@ -141,6 +143,15 @@ describe('fusion and pooling notes', () => {
     expect(methodNote(result('hybrid'))).toBeNull();
   });
 
+  it('says under MVR and hybrid when the compressed index chose the candidates, and how they were scored', () => {
+    expect(methodNote(result('mvr', { tokenIndex: 'compressed' }))).toBe(`압축 인덱스 — ${describeTokenIndex('compressed')}`);
+    expect(methodNote(result('hybrid', { fusion: WSUM, tokenIndex: 'compressed' }))).toBe(`${describeFusion(WSUM)} · 압축 인덱스 — ${describeTokenIndex('compressed')}`);
+    expect(describeTokenIndex('compressed')).toMatch(/exact MaxSim/);
+    expect(tokenIndexField('auto')).toEqual({});
+    expect(tokenIndexField('compressed')).toEqual({ index: 'compressed' });
+    expect(TOKEN_INDEX_CHOICES.map((c) => c.value)).toEqual(['auto', 'exact', 'compressed']);
+  });
+
   it('prints reciprocal-rank scores with five decimals and normalised sums with four', () => {
     expect(scoreDecimals('hybrid', RRF)).toBe(5);
     expect(scoreDecimals('hybrid', undefined)).toBe(5);
@@ -167,13 +178,14 @@ describe('an evaluation report’s scoring choices', () => {
   const m = { 'ndcg@10': 1 };
 
   it('states query scoring, fusion and pooling for the methods that ran', () => {
-    const s = runSettings(base({ methods: { mvr: m, bm25: m, svr: m, hybrid: m }, queryScoring: 'model', fusion: WSUM, pooling: 'model' }));
+    const s = runSettings(base({ methods: { mvr: m, bm25: m, svr: m, hybrid: m }, queryScoring: 'model', fusion: WSUM, pooling: 'model', tokenIndex: 'compressed' }));
     expect(s.map((x) => [x.key, x.text])).toEqual([
       ['queryScoring', describeQueryScoring('model')],
+      ['tokenIndex', describeTokenIndex('compressed')],
       ['fusion', describeFusion(WSUM)],
       ['pooling', describePooling('model')],
     ]);
-    expect(runSettings(base({ methods: { hybrid: m }, queryScoring: 'plain', fusion: RRF })).map((x) => x.text)).toEqual([describeQueryScoring('plain'), describeFusion(RRF)]);
+    expect(runSettings(base({ methods: { hybrid: m }, queryScoring: 'plain', fusion: RRF, tokenIndex: 'exact' })).map((x) => x.text)).toEqual([describeQueryScoring('plain'), describeTokenIndex('exact'), describeFusion(RRF)]);
   });
 
   it('says nothing for methods that did not run, and “not recorded” for reports saved before the fields', () => {
@@ -181,7 +193,7 @@ describe('an evaluation report’s scoring choices', () => {
     // Asked for but unavailable (no model): nothing ran, so there is nothing to state.
     expect(runSettings(base({ methods: { bm25: m }, unavailable: { hybrid: 'no model' }, fusion: WSUM }))).toEqual([]);
     const old = runSettings(base({ methods: { mvr: m, svr: m, hybrid: m } }));
-    expect(old.map((x) => x.key)).toEqual(['queryScoring', 'fusion', 'pooling']);
+    expect(old.map((x) => x.key)).toEqual(['queryScoring', 'tokenIndex', 'fusion', 'pooling']);
     expect(old.every((x) => x.text === null)).toBe(true);
   });
 });

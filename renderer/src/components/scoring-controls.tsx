@@ -1,5 +1,5 @@
 import { describeQueryScoring } from '../../../main/contract/describe.js';
-import { FUSION_CHOICES, type FusionChoice, type QueryScoring } from '../logic/scoring.js';
+import { FUSION_CHOICES, TOKEN_INDEX_CHOICES, type FusionChoice, type QueryScoring, type TokenIndexChoice } from '../logic/scoring.js';
 
 export const QUERY_SCORING_LABEL = '모델의 질의 가중치';
 
@@ -25,6 +25,23 @@ export function FusionSelect({ value, onChange, disabled = false }: { value: Fus
       {FUSION_CHOICES.map((c) => (
         <option key={c.value} value={c.value}>
           {c.label}
+        </option>
+      ))}
+    </select>
+  );
+}
+
+/**
+ * Which token index ranks MVR, for a collection that has a compressed one; `current` false says it misses
+ * passages indexed since it was built (the engine's default then scans exactly).
+ */
+export function TokenIndexSelect({ value, onChange, current, disabled = false }: { value: TokenIndexChoice; onChange(c: TokenIndexChoice): void; current: boolean; disabled?: boolean }) {
+  return (
+    <select value={value} onChange={(e) => onChange(e.target.value as TokenIndexChoice)} aria-label="MVR 토큰 인덱스" disabled={disabled} data-testid="token-index-select">
+      {TOKEN_INDEX_CHOICES.map((c) => (
+        <option key={c.value} value={c.value}>
+          {c.label}
+          {c.value === 'compressed' && !current ? ' (갱신 필요)' : ''}
         </option>
       ))}
     </select>

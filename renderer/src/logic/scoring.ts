@@ -1,5 +1,5 @@
-import type { EvaluationReport, Explanation, FusionChoice, FusionInfo, MethodResult, QueryScoring } from '../../../main/contract/api.js';
-import { describeFusion, describePooling, describeQueryScoring } from '../../../main/contract/describe.js';
+import type { EvaluationReport, Explanation, FusionChoice, FusionInfo, MethodResult, QueryScoring, TokenIndexKind } from '../../../main/contract/api.js';
+import { describeFusion, describePooling, describeQueryScoring, describeTokenIndex } from '../../../main/contract/describe.js';
 import type { SearchMethod } from '../../../main/contract/types.js';
 
 export type { FusionChoice, QueryScoring };
@@ -78,9 +78,24 @@ export function explanationScoring(exp: Explanation): QueryScoring {
 
 /** The note under a search column: how hybrid fused, where SVR's vectors came from; null for the others. */
 export function methodNote(result: MethodResult): string | null {
-  if (result.method === 'hybrid' && result.fusion) return describeFusion(result.fusion);
+  const compressed = result.tokenIndex === 'compressed' ? `압축 인덱스 — ${describeTokenIndex('compressed')}` : null;
+  if (result.method === 'hybrid' && result.fusion) return [describeFusion(result.fusion), compressed].filter(Boolean).join(' · ');
   if (result.method === 'svr' && result.pooling) return `벡터: ${describePooling(result.pooling)}`;
-  return null;
+  return compressed;
+}
+
+/** Token index choices for MVR in Search and Evaluate: the engine's default, or one of the two. */
+export const TOKEN_INDEX_CHOICES: ReadonlyArray<{ value: TokenIndexChoice; label: string }> = [
+  { value: 'auto', label: '자동 (압축이 최신이면 압축)' },
+  { value: 'exact', label: '정확 (전체 스캔)' },
+  { value: 'compressed', label: '압축 인덱스' },
+];
+
+export type TokenIndexChoice = 'auto' | TokenIndexKind;
+
+/** The request field for a choice: absent for `auto`, so the engine decides. */
+export function tokenIndexField(choice: TokenIndexChoice): { index?: TokenIndexKind } {
+  return choice === 'auto' ? {} : { index: choice };
 }
 
 /** Hybrid's scores: reciprocal ranks (≈ 0.016) need five decimals to tell apart, normalised sums four. */
@@ -89,7 +104,7 @@ export function scoreDecimals(method: SearchMethod, fusion: FusionInfo | undefin
 }
 
 export interface RunSetting {
-  key: 'queryScoring' | 'fusion' | 'pooling';
+  key: 'queryScoring' | 'fusion' | 'pooling' | 'tokenIndex';
   label: string;
   /** Null when the method ran but the report predates the field. */
   text: string | null;
@@ -103,6 +118,7 @@ export function runSettings(report: EvaluationReport): RunSetting[] {
   const ran = (m: SearchMethod) => report.methods[m] !== undefined;
   const out: RunSetting[] = [];
   if (ran('mvr') || ran('hybrid')) out.push({ key: 'queryScoring', label: '질의 채점', text: report.queryScoring ? describeQueryScoring(report.queryScoring) : null });
+  if (ran('mvr') || ran('hybrid')) out.push({ key: 'tokenIndex', label: '토큰 인덱스', text: report.tokenIndex ? describeTokenIndex(report.tokenIndex) : null });
   if (ran('hybrid')) out.push({ key: 'fusion', label: 'Hybrid 결합', text: report.fusion ? describeFusion(report.fusion) : null });
   if (ran('svr')) out.push({ key: 'pooling', label: 'SVR 벡터', text: report.pooling ? describePooling(report.pooling) : null });
   return out;

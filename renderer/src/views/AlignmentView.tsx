@@ -11,7 +11,7 @@ import { MethodName } from '../components/methods.js';
 import { QueryScoringToggle } from '../components/scoring-controls.js';
 import { droppedRowsOf, eojeolGrid, eojeolSpans, subwordGrid, tokenLabel, type AlignmentGrid } from '../logic/alignment-grid.js';
 import { contentlessQuery } from '../logic/query-warning.js';
-import { METHOD_ORDER } from '../logic/evaluation.js';
+import { METHOD_LABEL, METHOD_ORDER } from '../logic/evaluation.js';
 import { cellAt, formatSimilarity, legendStops, RAMP_GRADIENT, similarityScale, tokenShade, type HeatmapLayout } from '../logic/heatmap.js';
 import {
   explanationScoring,
@@ -63,6 +63,8 @@ export interface AlignmentTarget {
   /** The query scoring the search that found `ranks` ran with. */
   ranksScoring?: QueryScoring;
   from: SearchMethod;
+  /** Set when the search this was opened from ranked `from` with the compressed index. */
+  rankedBy?: 'compressed';
 }
 
 interface Props {
@@ -251,6 +253,11 @@ export function AlignmentView({ client, target, visible, onBack, onScoringChange
             ))}
             {ranksStale && <span className="muted">(검색 때의 질의 채점으로 매긴 순위)</span>}
           </div>
+          {target.rankedBy === 'compressed' && (
+            <p className="small muted" data-testid="ranked-by-compressed" style={{ marginTop: 6 }}>
+              검색의 {METHOD_LABEL[target.from]} 순위는 압축 인덱스가 고른 후보에서 매겼습니다. 아래 유사도와 점수는 저장된 벡터로 다시 계산한 정확한 값입니다.
+            </p>
+          )}
           <div className="scoring-line small" data-testid="query-scoring">
             <QueryScoringToggle
               value={asked}

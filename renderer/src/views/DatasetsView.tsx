@@ -1,5 +1,5 @@
 import { useRef, useState, type DragEvent, type FormEvent, type KeyboardEvent } from 'react';
-import type { CollectionSummary, ImportReport, Progress } from '../../../main/contract/api.js';
+import type { CollectionSummary, CompressedIndexSummary, ImportReport, Progress } from '../../../main/contract/api.js';
 import type { DatasetFormat } from '../../../main/contract/types.js';
 import { asApiError, type ApiError, type Job, type SaegimClient } from '../api/client.js';
 import { ErrorNotice, IssueTable } from '../components/ErrorNotice.js';
@@ -101,10 +101,17 @@ export function DatasetsView({ client, collections, active, onSelect, onChanged 
     ).finally(() => setImportJob(null));
   };
 
-  const startIndex = (collection: string, rebuild = false) => {
+  const [widths, setWidths] = useState<Record<string, string>>({});
+
+  const startIndex = (collection: string, rebuild = false, compressed?: { projection?: Projection }) => {
     if (indexJobs[collection]) return;
     setIndexErrors(({ [collection]: _, ...rest }) => rest);
-    const job = client.indexCollection({ collection, ...(rebuild ? { rebuild } : {}) }, (progress) =>
+    const request = {
+      collection,
+      ...(rebuild ? { rebuild } : {}),
+      ...(compressed ? { index: 'compressed' as const, ...(compressed.projection ? { projection: compressed.projection } : {}) } : {}),
+    };
+    const job = client.indexCollection(request, (progress) =>
       setIndexJobs((all) => (all[collection] ? { ...all, [collection]: { ...all[collection]!, progress } } : all)),
     );
     setIndexJobs((all) => ({ ...all, [collection]: { job, progress: null, cancelling: false } }));
@@ -326,7 +333,10 @@ export function DatasetsView({ client, collections, active, onSelect, onChanged 
                         <span className="muted">—</span>
                       )}
                     </td>
-                    <td className="num">{formatBytes(c.indexBytes)}</td>
+                    <td className="num">
+                      {formatBytes(c.indexBytes)}
+                      {c.compressed && <CompressedLine summary={c.compressed} />}
+                    </td>
                     <td onClick={(e) => e.stopPropagation()}>
                       {running ? (
                         <ProgressBar
@@ -382,6 +392,33 @@ export function DatasetsView({ client, collections, active, onSelect, onChanged 
                               {c.indexed > 0 ? '인덱싱 재개' : '인덱스 구축'}
                             </button>
                           )}
+                          {!running && complete && c.model && (!c.compressed || !c.compressed.current) && (
+                            <span className="row" style={{ gap: 4 }}>
+                              {!c.compressed && (
+                                <select
+                                  value={widths[c.name] ?? ''}
+                                  onChange={(e) => setWidths((all) => ({ ...all, [c.name]: e.target.value }))}
+                                  aria-label={`${c.name} 압축 인덱스 폭`}
+                                  data-testid="compressed-width"
+                                >
+                                  {widthChoices(c.model.dim).map((w) => (
+                                    <option key={w.value} value={w.value}>
+                                      {w.label}
+                                    </option>
+                                  ))}
+                                </select>
+                              )}
+                              <button
+                                type="button"
+                                className="btn small"
+                                onClick={() => startIndex(c.name, false, { projection: parseWidth(widths[c.name] ?? '') })}
+                                title="토큰 벡터를 중심점 코드와 2비트 잔차로 압축하고 역색인을 만듭니다 (큰 컬렉션의 MVR 검색용)"
+                                data-testid="build-compressed"
+                              >
+                                {c.compressed ? '압축 인덱스 갱신' : '압축 인덱스 만들기'}
+                              </button>
+                            </span>
+                          )}
                           {!running && complete && (
                             <button
                               type="button"
@@ -405,6 +442,34 @@ export function DatasetsView({ client, collections, active, onSelect, onChanged 
           </table>
         )}
       </div>
+    </div>
+  );
+}
+
+type Projection = { kind: 'pca' | 'random'; dim: number };
+
+/** Width choices for a new compressed index: the vectors as they are, or a projection narrower than them. */
+function widthChoices(dim: number): Array<{ value: string; label: string }> {
+  const narrower = [128, 64].filter((w) => w < dim);
+  return [
+    { value: '', label: `전체 폭 (${dim})` },
+    ...narrower.map((w) => ({ value: `pca:${w}`, label: `PCA ${w}` })),
+    ...narrower.slice(0, 1).map((w) => ({ value: `random:${w}`, label: `무작위 투영 ${w}` })),
+  ];
+}
+
+function parseWidth(value: string): Projection | undefined {
+  const [kind, dim] = value.split(':');
+  return kind === 'pca' || kind === 'random' ? { kind, dim: Number(dim) } : undefined;
+}
+
+/** The compressed index's size and state under the exact index's size. */
+function CompressedLine({ summary }: { summary: CompressedIndexSummary }) {
+  const width = summary.projection ? ` · ${summary.projection.kind === 'pca' ? 'PCA' : '무작위'} ${summary.projection.dim}` : '';
+  return (
+    <div className={`small ${summary.current ? 'muted' : 'warn-text'}`} data-testid="compressed-summary" data-current={summary.current}>
+      압축 {formatBytes(summary.bytes)} · {summary.bytesPerToken.toFixed(1)} B/토큰{width}
+      {!summary.current && ' · 갱신 필요'}
     </div>
   );
 }

@@ -21,7 +21,7 @@ import { downloadText, safeFileName } from '../components/download.js';
 import { ErrorNotice } from '../components/ErrorNotice.js';
 import { METHOD_COLOUR, MethodName, MethodSelect } from '../components/methods.js';
 import { ProgressBar } from '../components/ProgressBar.js';
-import { FusionSelect, QueryScoringToggle } from '../components/scoring-controls.js';
+import { FusionSelect, QueryScoringToggle, TokenIndexSelect } from '../components/scoring-controls.js';
 import { metricsCsv, perQueryCsv } from '../logic/csv.js';
 import {
   barChartData,
@@ -40,7 +40,7 @@ import {
   type PairOutcome,
   type ScatterPoint,
 } from '../logic/evaluation.js';
-import { runSettings, type FusionChoice, type QueryScoring } from '../logic/scoring.js';
+import { runSettings, type FusionChoice, type QueryScoring, tokenIndexField, type TokenIndexChoice } from '../logic/scoring.js';
 
 interface Props {
   client: SaegimClient;
@@ -57,6 +57,7 @@ export function EvaluateView({ client, collection, onOpenQuery }: Props) {
   const [baseline, setBaseline] = useState<SearchMethod>('bm25');
   const [queryScoring, setQueryScoring] = useState<QueryScoring>('model');
   const [fusion, setFusion] = useState<FusionChoice>('auto');
+  const [tokenIndex, setTokenIndex] = useState<TokenIndexChoice>('auto');
   const [job, setJob] = useState<{ job: Job<EvaluationReport>; progress: Progress | null; cancelling: boolean } | null>(null);
   const [report, setReport] = useState<EvaluationReport | null>(null);
   const [error, setError] = useState<ApiError | null>(null);
@@ -120,7 +121,16 @@ export function EvaluateView({ client, collection, onOpenQuery }: Props) {
     if (!collection || job || methods.length === 0) return;
     setError(null);
     const j = client.evaluate(
-      { collection: collection.name, methods: METHOD_ORDER.filter((m) => methods.includes(m)), k, ...(split ? { split } : {}), baseline, queryScoring, fusion },
+      {
+        collection: collection.name,
+        methods: METHOD_ORDER.filter((m) => methods.includes(m)),
+        k,
+        ...(split ? { split } : {}),
+        baseline,
+        queryScoring,
+        fusion,
+        ...(collection.compressed ? tokenIndexField(tokenIndex) : {}),
+      },
       (progress) => setJob((cur) => (cur ? { ...cur, progress } : cur)),
     );
     setJob({ job: j, progress: null, cancelling: false });
@@ -189,6 +199,12 @@ export function EvaluateView({ client, collection, onOpenQuery }: Props) {
             <span>Hybrid 결합</span>
             <FusionSelect value={fusion} onChange={setFusion} disabled={!methods.includes('hybrid')} />
           </label>
+          {collection?.compressed && (
+            <label className="field">
+              <span>MVR 인덱스</span>
+              <TokenIndexSelect value={tokenIndex} onChange={setTokenIndex} current={collection.compressed.current} disabled={!methods.includes('mvr') && !methods.includes('hybrid')} />
+            </label>
+          )}
           <button type="button" className="btn primary" onClick={run} disabled={!canRun} data-testid="run-eval">
             평가 실행
           </button>

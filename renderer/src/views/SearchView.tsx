@@ -5,11 +5,11 @@ import type { SearchMethod } from '../../../main/contract/types.js';
 import { asApiError, type ApiError, type SaegimClient } from '../api/client.js';
 import { ErrorNotice } from '../components/ErrorNotice.js';
 import { METHOD_COLOUR, MethodSelect, methodStyle } from '../components/methods.js';
-import { FusionSelect, QueryScoringToggle } from '../components/scoring-controls.js';
+import { FusionSelect, QueryScoringToggle, TokenIndexSelect } from '../components/scoring-controls.js';
 import { disagreement, METHOD_LABEL, METHOD_ORDER, metricKey } from '../logic/evaluation.js';
 import { moveCursor, submitsQuery, type ResultCursor } from '../logic/keys.js';
 import { markerLabel, rankMarkers, ranksOf, type RankMarker } from '../logic/rank-diff.js';
-import { methodNote, scoreDecimals, type FusionChoice, type QueryScoring } from '../logic/scoring.js';
+import { methodNote, scoreDecimals, tokenIndexField, type FusionChoice, type QueryScoring, type TokenIndexChoice } from '../logic/scoring.js';
 import type { AlignmentTarget } from './AlignmentView.js';
 
 /** A query sent from elsewhere (the evaluation scatter); the nonce makes a repeat of the same text run again. */
@@ -54,6 +54,7 @@ export function SearchView({ client, collection, request, visible, onOpen, onSea
   const [skipPunctuation, setSkipPunctuation] = useState(false);
   const [queryScoring, setQueryScoring] = useState<QueryScoring>('model');
   const [fusion, setFusion] = useState<FusionChoice>('auto');
+  const [tokenIndex, setTokenIndex] = useState<TokenIndexChoice>('auto');
   // The scoring the shown results ran with: the alignment opened from them must sum the same way.
   const [shownScoring, setShownScoring] = useState<QueryScoring>('model');
   const [reference, setReference] = useState<SearchMethod>('bm25');
@@ -72,7 +73,9 @@ export function SearchView({ client, collection, request, visible, onOpen, onSea
     setBusy(true);
     setError(null);
     try {
-      const r = await client.search({ collection: collection.name, query: text, k, skipPunctuation, queryScoring, fusion });
+      // Only a collection with a compressed index can be asked for it; switching collections falls back to the default.
+      const index = collection.compressed ? tokenIndexField(tokenIndex) : {};
+      const r = await client.search({ collection: collection.name, query: text, k, skipPunctuation, queryScoring, fusion, ...index });
       if (ticket !== latest.current) return;
       setResponse(r);
       setShownScoring(queryScoring);
@@ -103,7 +106,7 @@ export function SearchView({ client, collection, request, visible, onOpen, onSea
   }, [visible, response]);
 
   // Flipping a scoring choice re-ranks the results shown, so the two can be compared side by side.
-  const choices = `${queryScoring}|${fusion}`;
+  const choices = `${queryScoring}|${fusion}|${tokenIndex}`;
   const lastChoices = useRef(choices);
   useEffect(() => {
     if (lastChoices.current === choices) return;
@@ -149,6 +152,7 @@ export function SearchView({ client, collection, request, visible, onOpen, onSea
       ranks: ranksOf(results, hit.docId),
       ranksScoring: shownScoring,
       from: method,
+      ...(results.find((r) => r.method === method)?.tokenIndex === 'compressed' ? { rankedBy: 'compressed' as const } : {}),
     });
   };
 
@@ -257,6 +261,12 @@ export function SearchView({ client, collection, request, visible, onOpen, onSea
             Hybrid 결합
             <FusionSelect value={fusion} onChange={setFusion} />
           </label>
+          {collection?.compressed && (
+            <label className="row" style={{ gap: 6 }}>
+              MVR 인덱스
+              <TokenIndexSelect value={tokenIndex} onChange={setTokenIndex} current={collection.compressed.current} />
+            </label>
+          )}
           <span className="muted" style={{ marginLeft: 'auto' }}>
             <span className="kbd">↑</span> <span className="kbd">↓</span> <span className="kbd">←</span> <span className="kbd">→</span> 결과 이동 ·{' '}
             <span className="kbd">Enter</span> 토큰 정렬 보기
