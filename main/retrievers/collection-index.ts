@@ -1,7 +1,6 @@
 import { SaegimError } from '../contract/errors.js';
 import type { ScoredPassage, TokenVectors } from '../contract/types.js';
-import { MaxSimIndex, maxSimScore } from '../search/maxsim.js';
-import { halvesToFloats } from '../store/half.js';
+import { MaxSimIndex } from '../search/maxsim.js';
 import { indexedText, punctuationMask } from '../search/passage-text.js';
 import { ID_STRING_BYTES, PooledVectorIndex } from '../search/svr.js';
 import { rankOfSlot } from '../search/top-k.js';
@@ -152,14 +151,31 @@ export class CollectionIndex {
     return top.map(({ index, score }, r) => ({ docId: this.docIdOfSlot(index), score, rank: r + 1 }));
   }
 
-  /** Exact MaxSim of one passage from its stored vectors (the compressed retriever's rerank). */
-  exactMaxSim(query: TokenVectors, docId: string, skipPunctuation: boolean): number {
-    const passage = this.store.passage(this.collectionId, docId);
-    const stored = this.store.docVectorsFor(this.collectionId, passage.ord);
-    if (!stored) return -Infinity;
-    const doc: TokenVectors = { length: stored.nTokens, dim: query.dim, data: stored.vectors instanceof Uint16Array ? halvesToFloats(stored.vectors) : stored.vectors };
-    const mask = skipPunctuation ? punctuationMask(indexedText(passage), stored.offsets, stored.nTokens) : undefined;
-    return maxSimScore(query, doc, mask);
+  /**
+   * Exact MaxSim of several passages from their stored vectors (the compressed retriever's rerank), packed
+   * into a throwaway index and scored by the MaxSim kernel: the naive loop took about 1.5 ms a survivor at
+   * width 256, 400 ms for a query's 256. A passage without vectors scores -Infinity.
+   */
+  async exactMaxSimMany(query: TokenVectors, docIds: ReadonlyArray<string | null>, skipPunctuation: boolean): Promise<Float32Array> {
+    const scores = new Float32Array(docIds.length).fill(-Infinity);
+    const scratch = new MaxSimIndex({ dim: query.dim, threads: this.threads });
+    try {
+      const at: number[] = [];
+      docIds.forEach((docId, i) => {
+        if (!docId) return;
+        const passage = this.store.passage(this.collectionId, docId);
+        const stored = this.store.docVectorsFor(this.collectionId, passage.ord);
+        if (!stored) return;
+        scratch.add(stored.vectors, stored.nTokens, skipPunctuation ? punctuationMask(indexedText(passage), stored.offsets, stored.nTokens) : undefined);
+        at.push(i);
+      });
+      if (at.length === 0) return scores;
+      const scored = await scratch.scoreAll(query, { skipMasked: skipPunctuation });
+      at.forEach((i, slot) => (scores[i] = scored[slot]!));
+      return scores;
+    } finally {
+      await scratch.release();
+    }
   }
 
   /** 1-based MVR rank of a passage for these query vectors: one scan of the collection (ties in its favour). */

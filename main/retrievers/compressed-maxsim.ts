@@ -19,14 +19,12 @@ export const compressedMaxSimRetriever: Retriever = {
     const compressed = index.compressedIndex();
     if (!compressed) throw new SaegimError('bad-input', 'this collection has no compressed index (saegim index <collection> --index compressed)');
     const { weighted, kept } = scoringQuery(query.encoded, query.queryScoring);
-    const exactScorer = async (slots: Int32Array) => {
-      const scores = new Float32Array(slots.length);
-      slots.forEach((slot, i) => {
-        const docId = compressed.ids[slot];
-        scores[i] = docId ? index.exactMaxSim(weighted, docId, query.skipPunctuation) : -Infinity;
-      });
-      return scores;
-    };
+    const exactScorer = (slots: Int32Array) =>
+      index.exactMaxSimMany(
+        weighted,
+        Array.from(slots, (slot) => compressed.ids[slot] ?? null),
+        query.skipPunctuation,
+      );
     const top = await compressed.index.search(kept, { k: depth, rerank: 'exact' }, exactScorer);
     return top.flatMap(({ index: slot, score }) => {
       const docId = compressed.ids[slot];

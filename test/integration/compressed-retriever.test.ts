@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { compressedDir } from '../../main/indexing/compressed-index.js';
-import { MaxSimIndex } from '../../main/search/maxsim.js';
+import { CollectionIndex } from '../../main/retrievers/collection-index.js';
 import { SaegimService } from '../../main/service.js';
 
 let work: string;
@@ -28,19 +28,24 @@ describe('the compressed index as one more retriever', () => {
     const [demo] = await service.listCollections();
     expect(demo!.compressed).toMatchObject({ passages: 300, current: true });
 
-    const scan = vi.spyOn(MaxSimIndex.prototype, 'scoreAll');
+    // The exact scan packs every passage's vectors; the compressed path scores only its survivors.
+    const scan = vi.spyOn(CollectionIndex.prototype, 'maxSimIndex');
+    const rerank = vi.spyOn(CollectionIndex.prototype, 'exactMaxSimMany');
     try {
       const compressed = await service.search({ collection: 'demo-ko', query: '김치를 담그는 방법', methods: ['mvr', 'hybrid'] });
       expect(scan).not.toHaveBeenCalled();
+      expect(rerank).toHaveBeenCalledTimes(1);
+      expect(rerank.mock.calls[0]![1].length).toBeLessThan(300);
       expect(compressed.results.map((r) => r.tokenIndex)).toEqual(['compressed', 'compressed']);
       const exact = await service.search({ collection: 'demo-ko', query: '김치를 담그는 방법', methods: ['mvr'], index: 'exact' });
-      expect(scan).toHaveBeenCalledTimes(1);
+      expect(scan).toHaveBeenCalled();
       expect(exact.results[0]!.tokenIndex).toBeUndefined();
       // The same passage on top; decompressed scores near the exact ones.
       expect(compressed.results[0]!.hits[0]!.docId).toBe(exact.results[0]!.hits[0]!.docId);
       expect(Math.abs(compressed.results[0]!.hits[0]!.score - exact.results[0]!.hits[0]!.score)).toBeLessThan(0.05 * exact.results[0]!.hits[0]!.score);
     } finally {
       scan.mockRestore();
+      rerank.mockRestore();
     }
   });
 
