@@ -37,6 +37,7 @@ export class CollectionIndex {
   private vectorDocIds: string[] | null = null;
   private compressed: { index: CompressedIndex; ids: Array<string | null> } | null | undefined;
   private compressedCurrent: boolean | undefined;
+  private compressedPrefetched = false;
   private busy = 0;
 
   constructor(
@@ -84,19 +85,28 @@ export class CollectionIndex {
    */
   compressedIsCurrent(): boolean {
     if (this.compressedCurrent === undefined) {
-      const opened = this.compressedIndex();
+      const opened = this.openedCompressed();
       this.compressedCurrent = !!opened && opened.ids.filter((id) => id !== null).length === this.store.counts(this.collectionId).indexed;
     }
     return this.compressedCurrent;
   }
 
-  /** The collection's compressed index and its slot → passage map, opened on first use; null when none was built. */
+  /** The collection's compressed index and its slot → passage map, for searching it; null when none was built. */
   compressedIndex(): { index: CompressedIndex; ids: Array<string | null> } | null {
+    const opened = this.openedCompressed();
+    if (opened && !this.compressedPrefetched) {
+      this.compressedPrefetched = true;
+      // Lists and codes into the page cache in the background: the first searches of a large cold index
+      // would otherwise wait on the disk (the rerank reads the store, so residuals are not needed). Only for
+      // an index that is searched: one found stale, which the default ranking passes over, is left on disk.
+      void opened.index.prefetch().catch(() => undefined);
+    }
+    return opened;
+  }
+
+  private openedCompressed(): { index: CompressedIndex; ids: Array<string | null> } | null {
     if (this.compressed === undefined) {
       this.compressed = openCompressed(this.store, this.row, this.threads);
-      // Lists and codes into the page cache in the background: the first searches of a large cold index
-      // would otherwise wait on the disk (the rerank reads the store, so residuals are not needed).
-      void this.compressed?.index.prefetch().catch(() => undefined);
       this.onResidentChange();
     }
     return this.compressed;
@@ -216,6 +226,7 @@ export class CollectionIndex {
     this.pooled = null;
     this.vectorDocIds = null;
     this.compressed = undefined;
+    this.compressedPrefetched = false;
     this.bm25 = null;
     compressed?.index.close();
     await maxsim?.release();

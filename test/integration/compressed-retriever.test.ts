@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { compressedDir } from '../../main/indexing/compressed-index.js';
 import { CollectionIndex } from '../../main/retrievers/collection-index.js';
+import { CompressedIndex } from '../../main/search/compressed/index.js';
 import { SaegimService } from '../../main/service.js';
 
 let work: string;
@@ -31,10 +32,14 @@ describe('the compressed index as one more retriever', () => {
     // The exact scan packs every passage's vectors; the compressed path scores only its survivors.
     const scan = vi.spyOn(CollectionIndex.prototype, 'maxSimIndex');
     const rerank = vi.spyOn(CollectionIndex.prototype, 'exactMaxSimMany');
+    const prefetch = vi.spyOn(CompressedIndex.prototype, 'prefetch');
     try {
       const compressed = await service.search({ collection: 'demo-ko', query: '김치를 담그는 방법', methods: ['mvr', 'hybrid'] });
       expect(scan).not.toHaveBeenCalled();
       expect(rerank).toHaveBeenCalledTimes(1);
+      // The index searched is read into the page cache once, at its first search.
+      await service.search({ collection: 'demo-ko', query: '세종대왕', methods: ['mvr'] });
+      expect(prefetch).toHaveBeenCalledTimes(1);
       expect(rerank.mock.calls[0]![1].length).toBeLessThan(300);
       expect(compressed.results.map((r) => r.tokenIndex)).toEqual(['compressed', 'compressed']);
       const exact = await service.search({ collection: 'demo-ko', query: '김치를 담그는 방법', methods: ['mvr'], index: 'exact' });
@@ -46,6 +51,7 @@ describe('the compressed index as one more retriever', () => {
     } finally {
       scan.mockRestore();
       rerank.mockRestore();
+      prefetch.mockRestore();
     }
   });
 
