@@ -114,8 +114,9 @@ interface Packing {
 }
 
 /**
- * Every passage's token vectors packed for exact MaxSim against one query at a time, scored by
- * onnxruntime's own sgemm (see maxsim-graph.ts) instead of JavaScript loops.
+ * Every passage's token vectors packed for exact MaxSim against one query at a time, scored by the fused
+ * native kernel (native-maxsim.ts) where it was built, else by onnxruntime's sgemm (maxsim-graph.ts); never
+ * by JavaScript loops.
  *
  * Packing: documents sorted by length and cut into blocks `[B, L, dim]` of about a fixed number of rows, each
  * document padded to its block's L with copies of one of its own rows (a copy never changes a maximum).
