@@ -4,6 +4,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import type { EvaluationReport, Progress, SearchResponse } from './contract/api.js';
 import { runBenchmark } from './bench/index.js';
 import { SaegimError } from './contract/errors.js';
+import { parseProjectionSpec, type ProjectionSpec } from './contract/projection.js';
 import { describeFusion, describePooling, describeQueryScoring, describeTokenIndex } from './contract/describe.js';
 import { fromSqliteError } from './store/sqlite-errors.js';
 import { defaultDbPath, packageVersion, rendererDir } from './paths.js';
@@ -350,14 +351,14 @@ export function buildProgram(): Command {
 }
 
 /** `--projection pca:128` → { kind, dim }; refused with the flag's name when malformed. */
-function parseProjection(value: string): { kind: 'pca' | 'random'; dim: number } {
-  const m = /^(pca|random):([1-9][0-9]*)$/.exec(value.trim());
-  if (!m) throw new InvalidArgumentError(`expected pca:WIDTH or random:WIDTH (e.g. pca:128), got "${value}"`);
-  return { kind: m[1] as 'pca' | 'random', dim: Number(m[2]) };
+function parseProjection(value: string): ProjectionSpec {
+  const spec = parseProjectionSpec(value.trim());
+  if (!spec) throw new InvalidArgumentError(`expected pca:WIDTH or random:WIDTH (e.g. pca:128), got "${value}"`);
+  return spec;
 }
 
 /** The projection flag, which only means something for the compressed index. */
-function compressedProjection(o: { projection?: { kind: 'pca' | 'random'; dim: number }; index?: string }): { kind: 'pca' | 'random'; dim: number } | undefined {
+function compressedProjection(o: { projection?: ProjectionSpec; index?: string }): ProjectionSpec | undefined {
   if (o.projection && o.index !== 'compressed') throw new SaegimError('bad-input', '--projection needs --index compressed');
   return o.projection;
 }

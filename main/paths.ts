@@ -30,7 +30,7 @@ export const BUNDLED_MODEL = 'saegim-dlm-mini-ko';
  * Files that native code opens by path (onnxruntime reads model.onnx itself) cannot live inside a
  * packaged app's asar archive; electron-builder unpacks them next to it.
  */
-function unpacked(path: string): string {
+export function unpacked(path: string): string {
   return path.replace(/app\.asar(?=[\\/])/, 'app.asar.unpacked');
 }
 

@@ -1,4 +1,5 @@
 import { SaegimError } from '../contract/errors.js';
+import { parseProjectionSpec, type ProjectionSpec } from '../contract/projection.js';
 import { benchBm25 } from './bm25.js';
 import { benchBurst } from './burst.js';
 import { benchEncode } from './encode.js';
@@ -121,12 +122,9 @@ function parseMuvera(value: string | undefined): { repetitions: number; simhashB
   return { repetitions: repetitions!, simhashBits: simhashBits!, projection: projection! };
 }
 
-function parseProjection(value: string | undefined): { kind: 'pca' | 'random'; dim: number } | undefined {
+function parseProjection(value: string | undefined): ProjectionSpec | undefined {
   if (value === undefined) return undefined;
-  const [kind, width] = value.split(':');
-  const dim = Number(width);
-  if ((kind !== 'pca' && kind !== 'random') || !Number.isInteger(dim) || dim <= 0) {
-    throw new SaegimError('bad-input', `--projection takes "pca:WIDTH" or "random:WIDTH"; got "${value}"`);
-  }
-  return { kind, dim };
+  const spec = parseProjectionSpec(value);
+  if (!spec) throw new SaegimError('bad-input', `--projection takes "pca:WIDTH" or "random:WIDTH"; got "${value}"`);
+  return spec;
 }

@@ -5,6 +5,7 @@
  * schemas' (schemas.ts); the API itself is the method table (methods.ts).
  */
 import type { z } from 'zod';
+import type { ProjectionSpec } from './projection.js';
 import type {
   AblationRequestSchema,
   EvaluateRequestSchema,
@@ -89,7 +90,7 @@ export interface CompressedIndexSummary {
   nbits: number;
   centroids: number;
   /** The width reduction stored with the index (the stored vectors are `dim` wide), or null. */
-  projection: { kind: 'pca' | 'random'; dim: number } | null;
+  projection: ProjectionSpec | null;
   /** False when passages were indexed or removed since it was last brought up to date (`saegim index --index compressed`). */
   current: boolean;
 }

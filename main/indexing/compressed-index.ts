@@ -2,6 +2,7 @@ import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CompressedIndexSummary, OperationControl } from '../contract/api.js';
 import { SaegimError, throwIfAborted } from '../contract/errors.js';
+import type { ProjectionSpec } from '../contract/projection.js';
 import { buildCompressedIndex, CompressedIndex, type CompressedDocInput } from '../search/compressed/index.js';
 import { writeAtomic } from '../search/compressed/format.js';
 import type { CollectionRow, SaegimStore } from '../store/store.js';
@@ -64,7 +65,7 @@ function* storedDocs(store: SaegimStore, collectionId: number, only?: ReadonlySe
 export async function updateCompressedIndex(
   store: SaegimStore,
   row: CollectionRow,
-  opts: OperationControl & { rebuild?: boolean; threads?: number; projection?: ProjectionRequest },
+  opts: OperationControl & { rebuild?: boolean; threads?: number; projection?: ProjectionSpec },
 ): Promise<CompressedIndexSummary> {
   const dir = compressedDir(store, row);
   if (!dir) throw new SaegimError('bad-input', 'an in-memory database cannot hold a compressed index');
@@ -76,7 +77,7 @@ export async function updateCompressedIndex(
   }
   const indexed = store.counts(row.id).indexed;
   const slots = opts.rebuild ? null : readSlots(dir);
-  let projection: ProjectionRequest | undefined = wanted;
+  let projection: ProjectionSpec | undefined = wanted;
   if (slots && existsSync(join(dir, 'manifest.json'))) {
     const index = CompressedIndex.open(dir, { threads: opts.threads });
     try {
@@ -129,9 +130,7 @@ export async function updateCompressedIndex(
   }
 }
 
-type ProjectionRequest = { kind: 'pca' | 'random'; dim: number };
-
-function projectionOf(index: CompressedIndex): ProjectionRequest | null {
+function projectionOf(index: CompressedIndex): ProjectionSpec | null {
   const info = index.info();
   return info.projection ? { kind: info.projection, dim: info.dim } : null;
 }

@@ -1,4 +1,4 @@
-import type { FusionInfo, PoolingKind } from '../contract/api.js';
+import type { FusionInfo, PoolingKind, TokenIndexKind } from '../contract/api.js';
 import type { EncodedText, ScoredPassage, SearchMethod } from '../contract/types.js';
 import type { CollectionIndex } from './collection-index.js';
 import type { QueryScoring } from './query-scoring.js';
@@ -21,8 +21,8 @@ export interface RetrievalQuery {
 /** Everything about a query but the query: one request's scoring choices, resolved. */
 export type RetrievalOptions = Omit<RetrievalQuery, 'text' | 'encoded'>;
 
-/** Token-vector index kinds a collection may have; `exact` always exists once a collection is indexed. */
-export type TokenIndexKind = 'exact' | 'compressed';
+/** Token-vector index kinds a collection may have (`exact` always exists once a collection is indexed): the contract's. */
+export type { TokenIndexKind };
 
 /**
  * A way of ranking a collection's passages (in the spirit of PyLate's `indexes/base.py`): exact MaxSim,

@@ -3,7 +3,7 @@ import { SaegimError } from '../contract/errors.js';
 import type { TokenVectors } from '../contract/types.js';
 import { topK, type RankedSlot } from './top-k.js';
 import { acquireMaxSimSession, defaultThreads, MAXSIM_INPUTS, MAXSIM_OUTPUT, releaseMaxSimSession, type BlockPrecision, type MaxSimRows } from './maxsim-graph.js';
-import { nativeMaxSim, type KernelIsa, type NativeBlock, type NativeMaxSim } from './native-maxsim.js';
+import { nativeMaxSim, transposePadded, type KernelIsa, type NativeBlock, type NativeMaxSim } from './native-maxsim.js';
 
 /**
  * The paper's Eq. 1, S(q,d) = Σ_i max_j E_q[i]·E_d[j], as a plain loop: the reference the fast index is
@@ -198,7 +198,7 @@ export class MaxSimIndex {
     const scores = new Float32Array(this.count);
     if (query.length === 0 || this.count === 0) return scores;
     if (this.native) return this.scoreNative(query, skipMasked, scores);
-    const queryT = new ort.Tensor('float32', transpose(query), [this.dim, query.length]);
+    const queryT = new ort.Tensor('float32', transposePadded(query.data, query.length, this.dim, query.length), [this.dim, query.length]);
     for (const precision of ['fp32', 'fp16'] as const) {
       const packing = this.packings[precision];
       if (packing.pending.length > 0) this.pack(precision);
@@ -390,12 +390,4 @@ function gatherRows(block: Block): GatheredRows {
     rows.fill(rows[b * width]!, at, (b + 1) * width);
   }
   return { tensor: new ort.Tensor('int32', rows, [docs, width]), rows, empty: Int32Array.from(empty) };
-}
-
-/** `[Q, dim]` row-major to `[dim, Q]`, the right-hand operand of the block MatMul. */
-function transpose(query: TokenVectors): Float32Array {
-  const { length, dim, data } = query;
-  const out = new Float32Array(length * dim);
-  for (let i = 0; i < length; i++) for (let k = 0; k < dim; k++) out[k * length + i] = data[i * dim + k]!;
-  return out;
 }

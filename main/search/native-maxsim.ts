@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { SaegimError } from '../contract/errors.js';
-import { packageRoot } from '../paths.js';
+import { packageRoot, unpacked } from '../paths.js';
 
 /** Instruction sets the fused kernel is compiled for, best last. */
 export const KERNEL_ISAS = ['scalar', 'avx2', 'avx512'] as const;
@@ -34,10 +34,9 @@ export interface NativeMaxSim {
   score(blocks: NativeBlock[], dim: number, query: { length: number; data: Float32Array }, threads: number, isa?: KernelIsa): Promise<void>;
 }
 
-/** Where `npm run build:engine` (scripts/build-native.mjs) puts the addon. */
+/** Where `npm run build:engine` (scripts/build-native.mjs) puts the addon (unpacked beside a packaged app's asar). */
 export function nativeMaxSimPath(): string {
-  // A packaged app unpacks native addons next to its asar archive, which dlopen cannot read inside.
-  return join(packageRoot(), 'dist', 'native', 'saegim_maxsim.node').replace(/app\.asar(?=[\\/])/, 'app.asar.unpacked');
+  return unpacked(join(packageRoot(), 'dist', 'native', 'saegim_maxsim.node'));
 }
 
 let loaded: NativeMaxSim | null | undefined;
@@ -79,8 +78,11 @@ export function nativeMaxSimError(): string | null {
   return loadError;
 }
 
-/** `[Q, dim]` row-major to `[dim, qpad]`, the columns past Q zero (a zero column adds 0 to every sum). */
-function transposePadded(data: Float32Array, length: number, dim: number, qpad: number): Float32Array {
+/**
+ * `[Q, dim]` row-major to `[dim, qpad]`, the right-hand operand of both kernels; the columns past Q stay zero
+ * (a zero column adds 0 to every sum).
+ */
+export function transposePadded(data: Float32Array, length: number, dim: number, qpad: number): Float32Array {
   const out = new Float32Array(dim * qpad);
   for (let i = 0; i < length; i++) for (let k = 0; k < dim; k++) out[k * qpad + i] = data[i * dim + k]!;
   return out;

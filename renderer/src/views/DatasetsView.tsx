@@ -1,5 +1,6 @@
 import { useRef, useState, type DragEvent, type FormEvent, type KeyboardEvent } from 'react';
 import type { CollectionSummary, CompressedIndexSummary, ImportReport, Progress } from '../../../main/contract/api.js';
+import { parseProjectionSpec, type ProjectionSpec } from '../../../main/contract/projection.js';
 import type { DatasetFormat } from '../../../main/contract/types.js';
 import { asApiError, type ApiError, type Job, type SaegimClient } from '../api/client.js';
 import { ErrorNotice, IssueTable } from '../components/ErrorNotice.js';
@@ -103,7 +104,7 @@ export function DatasetsView({ client, collections, active, onSelect, onChanged 
 
   const [widths, setWidths] = useState<Record<string, string>>({});
 
-  const startIndex = (collection: string, rebuild = false, compressed?: { projection?: Projection }) => {
+  const startIndex = (collection: string, rebuild = false, compressed?: { projection?: ProjectionSpec }) => {
     if (indexJobs[collection]) return;
     setIndexErrors(({ [collection]: _, ...rest }) => rest);
     const request = {
@@ -411,7 +412,7 @@ export function DatasetsView({ client, collections, active, onSelect, onChanged 
                               <button
                                 type="button"
                                 className="btn small"
-                                onClick={() => startIndex(c.name, false, { projection: parseWidth(widths[c.name] ?? '') })}
+                                onClick={() => startIndex(c.name, false, { projection: parseProjectionSpec(widths[c.name] ?? '') ?? undefined })}
                                 title="토큰 벡터를 중심점 코드와 2비트 잔차로 압축하고 역색인을 만듭니다 (큰 컬렉션의 MVR 검색용)"
                                 data-testid="build-compressed"
                               >
@@ -446,8 +447,6 @@ export function DatasetsView({ client, collections, active, onSelect, onChanged 
   );
 }
 
-type Projection = { kind: 'pca' | 'random'; dim: number };
-
 /** Width choices for a new compressed index: the vectors as they are, or a projection narrower than them. */
 function widthChoices(dim: number): Array<{ value: string; label: string }> {
   const narrower = [128, 64].filter((w) => w < dim);
@@ -456,11 +455,6 @@ function widthChoices(dim: number): Array<{ value: string; label: string }> {
     ...narrower.map((w) => ({ value: `pca:${w}`, label: `PCA ${w}` })),
     ...narrower.slice(0, 1).map((w) => ({ value: `random:${w}`, label: `무작위 투영 ${w}` })),
   ];
-}
-
-function parseWidth(value: string): Projection | undefined {
-  const [kind, dim] = value.split(':');
-  return kind === 'pca' || kind === 'random' ? { kind, dim: Number(dim) } : undefined;
 }
 
 /** The compressed index's size and state under the exact index's size. */
